@@ -1,0 +1,106 @@
+package dev.berth.pool;
+
+import dev.berth.scope.Scope;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A pool of reusable resources lent out as {@link Lease}s.
+ *
+ * <p>Guarantees, under any concurrency:
+ * <ul>
+ * <li>never more than {@link PoolConfig#maxSize()} resources exist at once, and a resource is lent to one
+ *     holder at a time;</li>
+ * <li>waiting is fair: callers that must wait are served in arrival order, and a returned resource goes
+ *     straight to the longest waiter (no barging), so tail latency stays bounded under starvation;</li>
+ * <li>blocking {@link #acquire()} parks the caller (cheap on virtual threads, no pinning); no lock is held
+ *     across I/O and no state is cached per thread;</li>
+ * <li>a cancelled or timed-out acquire never loses a resource;</li>
+ * <li>resources are created off the caller's path, at most {@link PoolConfig#createConcurrency()} at a time;
+ *     a creation failure reaches waiting callers as the cause of their error.</li>
+ * </ul>
+ *
+ * {@snippet :
+ * try (Pool<Socket> pool = Pool.open(PoolConfig.builder().name("cache").maxSize(8).build(), sockets);
+ *      Lease<Socket> lease = pool.acquire()) {
+ *     lease.get().getOutputStream().write(request);
+ * }
+ * }
+ *
+ * @param <R> the pooled resource type
+ */
+public interface Pool<R> extends AutoCloseable {
+
+    /**
+     * Opens a pool. Resources up to {@link PoolConfig#minIdle()} are created in the background.
+     *
+     * @param config the settings
+     * @param factory makes, checks and disposes of resources
+     * @param <R> the resource type
+     * @return the open pool
+     */
+    static <R> Pool<R> open(PoolConfig config, ResourceFactory<R> factory) {
+        return new FairPool<>(config, factory);
+    }
+
+    /**
+     * Borrows a resource, waiting up to {@link PoolConfig#acquireTimeout()}.
+     *
+     * @return a lease; close it to give the resource back
+     * @throws PoolTimeoutException when no resource became free in time (the message explains the pool's state)
+     * @throws PoolClosedException when the pool is closed or closes while waiting
+     * @throws PoolException when resources cannot be created (the cause says why)
+     * @throws InterruptedException when the waiting thread is interrupted; nothing is leased then
+     */
+    Lease<R> acquire() throws InterruptedException;
+
+    /**
+     * Borrows a resource, waiting up to {@code timeout}.
+     *
+     * @param timeout the longest wait; zero means "only if one is free now"
+     * @return a lease; close it to give the resource back
+     * @throws PoolTimeoutException when no resource became free in time
+     * @throws PoolClosedException when the pool is closed or closes while waiting
+     * @throws PoolException when resources cannot be created (the cause says why)
+     * @throws InterruptedException when the waiting thread is interrupted; nothing is leased then
+     */
+    Lease<R> acquire(Duration timeout) throws InterruptedException;
+
+    /**
+     * Borrows a resource without blocking the caller. The future completes with a lease, or exceptionally
+     * with the exceptions {@link #acquire()} throws. Cancelling the future withdraws the request; if a
+     * resource was handed over at the same moment it goes back to the pool, never lost.
+     *
+     * @return a future lease, waiting at most {@link PoolConfig#acquireTimeout()}
+     */
+    CompletableFuture<Lease<R>> acquireAsync();
+
+    /**
+     * The pool as a {@link Scope}: enter borrows a resource, exit returns it. For use with
+     * {@link dev.berth.scope.Scopes#using} and {@link dev.berth.scope.ScopeStack}.
+     *
+     * @return a new scope; each instance is entered once
+     */
+    Scope<R> scope();
+
+    /**
+     * A consistent-enough snapshot of the pool's counters and latency percentiles.
+     *
+     * @return the current statistics
+     */
+    PoolStats stats();
+
+    /** @return the pool's configuration */
+    PoolConfig config();
+
+    /** @return whether {@link #close()} has been called */
+    boolean isClosed();
+
+    /**
+     * Closes the pool: new acquires fail at once, waiting callers get a {@link PoolClosedException}, idle
+     * resources are destroyed, leases still out are awaited up to {@link PoolConfig#closeGrace()} and then
+     * destroyed. Returns when every pool thread has finished. Idempotent.
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,8 @@
+/**
+ * berth-core: the scope protocol ({@link dev.berth.scope}) and the generic pool engine
+ * ({@link dev.berth.pool}). Depends on nothing but the JDK.
+ */
+module dev.berth.core {
+    exports dev.berth.scope;
+    exports dev.berth.pool;
+}
