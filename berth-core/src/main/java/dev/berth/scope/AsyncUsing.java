@@ -49,7 +49,7 @@ final class AsyncUsing<T, R> {
             return;
         }
         // From here on the scope is entered: every path below ends in exactly one exit.
-        if (result.isCancelled()) {
+        if (result.isDone()) {
             exit(cancelled("before the scope was entered"), null);
             return;
         }
@@ -69,8 +69,9 @@ final class AsyncUsing<T, R> {
 
     private void bodyDone(R value, Throwable bodyFailure) {
         Throwable failure = bodyFailure == null ? null : unwrap(bodyFailure);
-        if (result.isCancelled()) {
-            // The caller gave up on the outcome: exit as for a failure (a transaction rolls back).
+        if (result.isDone()) {
+            // Only the caller completes the future before exit (by cancelling it): it gave up on the
+            // outcome, so exit as for a failure (a transaction rolls back).
             CancellationException cancelled = cancelled("while the body was running");
             if (failure != null) {
                 cancelled.addSuppressed(failure);
