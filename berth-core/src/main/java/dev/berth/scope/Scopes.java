@@ -16,7 +16,7 @@ import java.util.function.Function;
  * cancelled. When {@code enter} fails, neither the body nor {@code exit} runs.
  *
  * {@snippet :
- * Account account = Scopes.using(database.transaction(), tx -> tx.find(Account.class, id));
+ * String name = Scopes.using(pool.scope(), connection -> findName(connection, id));
  * Scopes.run(Stopwatch.logging("nightly cleanup"), watch -> cleanup());
  * Report report = Scopes.using(pool.scope(), Duration.ofSeconds(2), connection -> build(connection));
  * }
@@ -44,9 +44,11 @@ public final class Scopes {
 
     /**
      * Enters {@code scope}, runs {@code body} on the calling thread, and exits the scope exactly once.
+     * When body and exit both fail, the body's failure is thrown with the exit's attached (the class
+     * comment explains this, and how it differs from Python).
      *
      * {@snippet :
-     * String name = Scopes.using(pool.scope(), connection -> connection.query("select name from users"));
+     * String name = Scopes.using(pool.scope(), connection -> findName(connection, id));
      * }
      *
      * @param scope the scope to enter
@@ -167,8 +169,8 @@ public final class Scopes {
      * outcome nobody will see.
      *
      * {@snippet :
-     * CompletableFuture<Integer> rows = Scopes.usingAsync(asyncPool.scope(),
-     *         connection -> connection.execute("delete from sessions where expired"));
+     * CompletableFuture<Integer> deleted = Scopes.usingAsync(Scopes.async(pool.scope()),
+     *         connection -> CompletableFuture.supplyAsync(() -> deleteExpired(connection), workers));
      * }
      *
      * @param scope the scope to enter
@@ -214,7 +216,7 @@ public final class Scopes {
      *
      * {@snippet :
      * CompletableFuture<String> name = Scopes.usingAsync(Scopes.async(pool.scope()),
-     *         connection -> CompletableFuture.completedFuture(connection.query("select 1")));
+     *         connection -> CompletableFuture.completedFuture(findName(connection, id)));
      * }
      *
      * @param scope the blocking scope
