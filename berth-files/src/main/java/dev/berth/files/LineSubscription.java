@@ -23,7 +23,8 @@ final class LineSubscription implements Flow.Subscription {
     private final AtomicInteger workInProgress = new AtomicInteger();
 
     private volatile boolean cancelled;
-    private volatile long invalidRequest;
+    private volatile boolean invalidRequest;
+    private volatile long invalidCount;
     private LineReader reader;
     private boolean finished;
 
@@ -37,7 +38,8 @@ final class LineSubscription implements Flow.Subscription {
     @Override
     public void request(long n) {
         if (n <= 0) {
-            invalidRequest = n;
+            invalidCount = n;
+            invalidRequest = true;
         } else {
             demand.getAndUpdate(current -> current + n < 0 ? Long.MAX_VALUE : current + n);
         }
@@ -79,9 +81,9 @@ final class LineSubscription implements Flow.Subscription {
             finish();
             return;
         }
-        if (invalidRequest != 0) {
+        if (invalidRequest) {
             finish();
-            subscriber.onError(new IllegalArgumentException("request(" + invalidRequest + ") on the lines of " + path
+            subscriber.onError(new IllegalArgumentException("request(" + invalidCount + ") on the lines of " + path
                     + ": a subscriber must request a positive number of lines (Reactive Streams rule 3.9)"));
             return;
         }
@@ -89,7 +91,7 @@ final class LineSubscription implements Flow.Subscription {
             if (reader == null && demand.get() > 0) {
                 reader = Lines.open(path, charset);
             }
-            while (demand.get() > 0 && !cancelled && invalidRequest == 0) {
+            while (demand.get() > 0 && !cancelled && !invalidRequest) {
                 if (!reader.hasNext()) {
                     finish();
                     subscriber.onComplete();
@@ -104,7 +106,7 @@ final class LineSubscription implements Flow.Subscription {
             subscriber.onError(failure);
             return;
         }
-        if (cancelled || invalidRequest != 0) {
+        if (cancelled || invalidRequest) {
             step();
         }
     }
