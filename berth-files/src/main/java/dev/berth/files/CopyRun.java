@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -39,6 +40,7 @@ final class CopyRun {
     private long lastReportNanos;
     private OptionalLong total = OptionalLong.empty();
     private long copied;
+    private boolean published;
 
     CopyRun(CopyEnds.Source source, CopyEnds.Target target, int chunkSize, Consumer<CopyProgress> progress,
             Duration progressInterval, Checksum checksum, boolean replaceExisting, boolean durable,
@@ -121,20 +123,53 @@ final class CopyRun {
                 }
             }
             checkCancelled();
-            if (replaceExisting) {
-                Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } else {
-                Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE);
-            }
+            publish(temp, absolute);
             if (durable) {
                 forceDirectory(directory);
             }
         } catch (IOException failure) {
+            if (published) {
+                throw failure;
+            }
             deletePartial(temp, failure);
             throw explain(failure, absolute);
         } catch (RuntimeException | Error failure) {
             deletePartial(temp, failure);
             throw failure;
+        }
+    }
+
+    /**
+     * Puts the complete temporary file in place. Replacing: an atomic rename. Not replacing: a hard link, which
+     * fails atomically when the destination appeared meanwhile (a rename would silently replace it), then the
+     * temporary name is removed; file systems without hard links fall back to check-then-rename.
+     */
+    private void publish(Path temp, Path destination) throws IOException {
+        if (replaceExisting) {
+            Files.move(temp, destination, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            published = true;
+            return;
+        }
+        try {
+            Files.createLink(destination, temp);
+        } catch (FileAlreadyExistsException appeared) {
+            throw new FileAlreadyExistsException(destination.toString(), null,
+                    "the destination appeared while the copy ran; call replaceExisting() to overwrite it");
+        } catch (UnsupportedOperationException | FileSystemException noHardLinks) {
+            if (Files.exists(destination)) {
+                throw new FileAlreadyExistsException(destination.toString(), null,
+                        "the destination appeared while the copy ran; call replaceExisting() to overwrite it");
+            }
+            Files.move(temp, destination, StandardCopyOption.ATOMIC_MOVE);
+            published = true;
+            return;
+        }
+        published = true;
+        try {
+            Files.delete(temp);
+        } catch (IOException e) {
+            throw new IOException("Copied " + source.describe() + " to " + destination + " completely, but could not"
+                    + " remove the second name " + temp + " of the same file: " + e.getMessage() + "; delete it by hand", e);
         }
     }
 

@@ -28,7 +28,8 @@ import java.util.function.Consumer;
  * }
  *
  * <p><b>Atomic destination.</b> A copy to a path writes into a temporary sibling ({@code .<name>.<random>.part}
- * in the same directory) and moves it over the destination with an atomic rename once every byte is written.
+ * in the same directory) and puts it in place atomically once every byte is written: a rename over the old file
+ * with {@link #replaceExisting()}, else a hard link that fails if the destination appeared meanwhile.
  * When the copy fails, is interrupted or is cancelled, the sibling is deleted and the destination is exactly as
  * before: absent, or the old file. Streams and channels passed in are neither closed nor rolled back: they
  * belong to the caller.
@@ -150,8 +151,8 @@ public final class FileCopy {
     }
 
     /**
-     * Reports progress to {@code callback} at most once per {@link #DEFAULT_PROGRESS_INTERVAL}, and always once
-     * at the end with {@link CopyProgress#done()} set.
+     * Reports progress to {@code callback} at most once per {@link #DEFAULT_PROGRESS_INTERVAL}, and once more
+     * when the copy has succeeded, with {@link CopyProgress#done()} set.
      *
      * @param callback called on the copying thread
      * @return this builder
@@ -162,7 +163,7 @@ public final class FileCopy {
 
     /**
      * Reports progress to {@code callback} at most once per {@code interval} (however small the chunks), and
-     * always once at the end with {@link CopyProgress#done()} set.
+     * once more when the copy has succeeded, with {@link CopyProgress#done()} set.
      *
      * @param callback called on the copying thread
      * @param interval the minimum time between two reports; zero reports every chunk

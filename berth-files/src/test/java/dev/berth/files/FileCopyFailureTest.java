@@ -154,4 +154,28 @@ class FileCopyFailureTest {
             assertThat(entries).containsExactly(source);
         }
     }
+
+    @Test
+    void destinationAppearingDuringTheCopyIsNotOverwritten() throws IOException {
+        Path source = Files.write(dir.resolve("source.bin"), FileCopyTest.randomBytes(100_000));
+        Path destination = dir.resolve("race.bin");
+
+        assertThatThrownBy(() -> FileCopy.from(source).to(destination).chunkSize(10_000)
+                .onProgress(p -> {
+                    if (!Files.exists(destination)) {
+                        try {
+                            Files.writeString(destination, "written by someone else meanwhile");
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                }, java.time.Duration.ZERO).run())
+                .isInstanceOf(java.nio.file.FileAlreadyExistsException.class)
+                .hasMessageContaining("appeared while the copy ran");
+
+        assertThat(destination).hasContent("written by someone else meanwhile");
+        try (var entries = Files.list(dir)) {
+            assertThat(entries).containsExactlyInAnyOrder(source, destination);
+        }
+    }
 }
