@@ -23,7 +23,9 @@ public final class MalformedLineException extends UncheckedIOException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path path;
+    /** The line holding the bad bytes, from 1. */
     private final long lineNumber;
+    /** Where the bad bytes start in the file, from 0. */
     private final long byteOffset;
 
     MalformedLineException(Path path, Charset charset, long lineNumber, long byteOffset, CharacterCodingException cause) {
