@@ -198,8 +198,11 @@ final class CopyRun {
     private void copyFromSource(WritableByteChannel out, Checksum.Running running) throws IOException {
         if (source instanceof CopyEnds.FromPath(Path path)) {
             try (FileChannel in = FileChannel.open(path, StandardOpenOption.READ)) {
-                total = OptionalLong.of(in.size());
-                if (running == null && out != null) {
+                // Pipes, devices and /proc files report size 0 whatever they hold: read them to their end.
+                boolean regular = Files.isRegularFile(path);
+                boolean sized = regular && in.size() > 0;
+                total = regular ? OptionalLong.of(in.size()) : OptionalLong.empty();
+                if (running == null && out != null && sized) {
                     transfer(in, out);
                 } else {
                     pump(in, out, running);

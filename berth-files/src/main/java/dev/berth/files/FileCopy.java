@@ -237,7 +237,8 @@ public final class FileCopy {
      * Runs the copy on a new virtual thread.
      *
      * @return a future of the result; {@code cancel} stops the copy between chunks and the destination stays
-     *     untouched (the temporary sibling is deleted shortly after the future completes as cancelled)
+     *     untouched (the temporary sibling is deleted shortly after the future completes as cancelled; a cancel
+     *     that arrives after the file was put in place cannot undo it)
      * @throws IllegalStateException when no destination was chosen
      */
     public CompletableFuture<CopyResult> runAsync() {
@@ -249,7 +250,8 @@ public final class FileCopy {
      *
      * @param executor where the copy runs; it blocks one thread of it for the whole copy
      * @return a future of the result; {@code cancel} stops the copy between chunks and the destination stays
-     *     untouched (the temporary sibling is deleted shortly after the future completes as cancelled)
+     *     untouched (the temporary sibling is deleted shortly after the future completes as cancelled; a cancel
+     *     that arrives after the file was put in place cannot undo it)
      * @throws IllegalStateException when no destination was chosen
      * @throws java.util.concurrent.RejectedExecutionException when {@code executor} refuses the task
      */

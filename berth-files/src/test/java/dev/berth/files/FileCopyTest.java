@@ -265,4 +265,16 @@ class FileCopyTest {
 
         assertThat(dir.resolve("b.txt")).hasContent("durable");
     }
+
+    @Test
+    void filesThatReportSizeZeroAreReadToTheirEnd() throws Exception {
+        Path procFile = Path.of("/proc/self/status");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(procFile) && Files.size(procFile) == 0,
+                "needs Linux /proc, whose files report size 0");
+
+        CopyResult result = FileCopy.from(procFile).to(dir.resolve("status.txt")).run();
+
+        assertThat(result.bytes()).isPositive();
+        assertThat(dir.resolve("status.txt")).content().contains("Name:");
+    }
 }
