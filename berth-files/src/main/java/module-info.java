@@ -5,6 +5,7 @@
  * {@link dev.berth.files.TempDirectory}). Depends on berth-core only.
  */
 module dev.berth.files {
-    requires dev.berth.core;
+    // transitive: TempFile and TempDirectory are dev.berth.scope.Scope and hand out AsyncScope, so users need core.
+    requires transitive dev.berth.core;
     exports dev.berth.files;
 }
