@@ -64,6 +64,7 @@ final class FairPool<R> implements Pool<R> {
     private volatile Throwable lastCreationFailure;
     private final LatencyHistogram acquireWait = new LatencyHistogram();
     private final LatencyHistogram holdTime = new LatencyHistogram();
+    private final Diagnostics diagnostics;
 
     @SuppressWarnings("unchecked")
     FairPool(PoolConfig config, ResourceFactory<R> factory) {
@@ -74,6 +75,7 @@ final class FairPool<R> implements Pool<R> {
         this.factory = factory;
         this.name = config.name();
         this.validateAfterIdleNanos = config.validateAfterIdle().toNanos();
+        this.diagnostics = new Diagnostics(config);
         this.entries = (PooledEntry<R>[]) NO_ENTRIES;
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "berth-" + name + "-housekeeper");
@@ -84,6 +86,15 @@ final class FairPool<R> implements Pool<R> {
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         long period = config.housekeepingPeriod().toNanos();
         scheduler.scheduleWithFixedDelay(this::housekeep, period, period, TimeUnit.NANOSECONDS);
+        if (diagnostics.leakNanos > 0) {
+            long scan = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(period, diagnostics.leakNanos / 2));
+            scheduler.scheduleWithFixedDelay(this::scanHolders, scan, scan, TimeUnit.NANOSECONDS);
+        }
+        long reportEvery = config.reportInterval().toNanos();
+        if (reportEvery > 0) {
+            scheduler.scheduleWithFixedDelay(
+                    () -> LOG.log(Level.INFO, () -> stats().toString()), reportEvery, reportEvery, TimeUnit.NANOSECONDS);
+        }
         fill();
     }
 
@@ -105,16 +116,14 @@ final class FairPool<R> implements Pool<R> {
             PooledEntry<R> entry = fifo ? null : claimIdle();
             if (entry != null) {
                 if (usable(entry, start)) {
-                    acquireWait.record(0);
-                    return new PooledLease<>(this, entry, start);
+                    return lend(entry, start, start);
                 }
                 continue;
             }
             entry = await(start, deadline);
             long now = System.nanoTime();
             if (usable(entry, now)) {
-                acquireWait.record(now - start);
-                return new PooledLease<>(this, entry, now);
+                return lend(entry, start, now);
             }
         }
     }
@@ -190,8 +199,7 @@ final class FairPool<R> implements Pool<R> {
         PooledEntry<R> entry = fifo ? null : claimIdle();
         if (entry != null) {
             if (!needsCheck(entry, start)) {
-                acquireWait.record(0);
-                future.complete(new PooledLease<>(this, entry, start));
+                future.complete(lend(entry, start, start));
             } else {
                 Thread.ofVirtual().start(() -> deliverAsync(entry, future, start, deadline));
             }
@@ -271,8 +279,7 @@ final class FairPool<R> implements Pool<R> {
     private void deliverAsync(PooledEntry<R> entry, CompletableFuture<Lease<R>> future, long start, long deadline) {
         long now = System.nanoTime();
         if (usable(entry, now)) {
-            acquireWait.record(now - start);
-            Lease<R> lease = new PooledLease<>(this, entry, now);
+            Lease<R> lease = lend(entry, start, now);
             if (!future.complete(lease)) {
                 lease.close(); // cancelled meanwhile: the resource goes back, never lost
             }
@@ -281,8 +288,23 @@ final class FairPool<R> implements Pool<R> {
         }
     }
 
+    /** Makes the lease for an entry the caller now owns, recording wait time and holder. */
+    private PooledLease<R> lend(PooledEntry<R> entry, long start, long now) {
+        long wait = now - start;
+        acquireWait.record(wait);
+        diagnostics.acquired(wait);
+        PooledLease<R> lease = new PooledLease<>(this, entry, now);
+        Holder holder = diagnostics.holder(lease, now);
+        lease.holder = holder;
+        entry.holder = holder;
+        return lease;
+    }
+
     private void enqueue(Waiter waiter) {
-        waiting.incrementAndGet();
+        int queued = waiting.incrementAndGet();
+        if (size.get() >= config.maxSize()) {
+            diagnostics.waiterQueued(queued); // waiting for a creation is not saturation
+        }
         waiters.offer(waiter);
         if (closed) {
             failAllWaiters(closedException());
@@ -294,12 +316,12 @@ final class FairPool<R> implements Pool<R> {
     /** Checks age and, after an idle window, health; retires the entry and returns false when it is not fit to lend. */
     private boolean usable(PooledEntry<R> entry, long now) {
         if (entry.expired(now)) {
-            retire(entry);
+            retire(entry, "expired");
             return false;
         }
         if (now - entry.lastReturned > validateAfterIdleNanos && now - entry.lastValidated > validateAfterIdleNanos) {
             if (!validate(entry)) {
-                retire(entry);
+                retire(entry, "invalid");
                 return false;
             }
             entry.lastValidated = System.nanoTime();
@@ -313,12 +335,17 @@ final class FairPool<R> implements Pool<R> {
     }
 
     private boolean validate(PooledEntry<R> entry) {
+        boolean valid;
         try {
-            return factory.validate(entry.resource, config.validationTimeout());
+            valid = factory.validate(entry.resource, config.validationTimeout());
         } catch (Exception e) {
             LOG.log(Level.DEBUG, () -> "pool '" + name + "': validation failed: " + e);
-            return false;
+            valid = false;
         }
+        if (!valid) {
+            diagnostics.validationFailed();
+        }
+        return valid;
     }
 
     /** Claims the first idle entry (low indices first, so surplus entries at the end go idle and age out). */
@@ -413,17 +440,22 @@ final class FairPool<R> implements Pool<R> {
     // ---------------------------------------------------------------- release
 
     void release(PooledLease<R> lease, long now) {
-        holdTime.record(now - lease.start);
+        long hold = now - lease.start;
+        holdTime.record(hold);
         PooledEntry<R> entry = lease.entry;
+        if (entry.holder == lease.holder) {
+            entry.holder = null; // before the entry can be lent again
+        }
+        diagnostics.released(lease.holder, hold, now);
         if (lease.broken() || closed || entry.expired(now) || entry.state() == PooledEntry.REMOVED) {
-            retire(entry);
+            retire(entry, lease.broken() ? "broken" : closed ? "closed" : "expired");
             return;
         }
         try {
             factory.reset(entry.resource);
         } catch (Exception e) {
             LOG.log(Level.DEBUG, () -> "pool '" + name + "': reset failed, destroying the resource: " + e);
-            retire(entry);
+            retire(entry, "reset failed");
             return;
         }
         giveBack(entry, now);
@@ -445,7 +477,7 @@ final class FairPool<R> implements Pool<R> {
             signal();
         }
         if (closed && entry.claim(PooledEntry.IDLE, PooledEntry.LEASED)) {
-            retire(entry);
+            retire(entry, "closed");
         }
     }
 
@@ -490,6 +522,7 @@ final class FairPool<R> implements Pool<R> {
             return;
         }
         created.incrementAndGet();
+        diagnostics.created();
         long now = System.nanoTime();
         long lifetime = config.maxLifetime().toNanos();
         if (lifetime > 0) {
@@ -507,7 +540,7 @@ final class FairPool<R> implements Pool<R> {
         }
         creating.decrementAndGet();
         if (closed) {
-            retire(entry);
+            retire(entry, "closed");
             return;
         }
         // A new entry was made for whoever waits: hand it over directly, so the count of waiters drops
@@ -521,6 +554,7 @@ final class FairPool<R> implements Pool<R> {
     private void creationFailed(Throwable failure, long attemptStart) {
         creationFailures.incrementAndGet();
         lastCreationFailure = failure;
+        diagnostics.creationFailed(failure);
         creating.decrementAndGet();
         if (size.decrementAndGet() == 0) {
             structure.lock();
@@ -562,7 +596,7 @@ final class FairPool<R> implements Pool<R> {
     // ---------------------------------------------------------------- destruction
 
     /** Removes an entry the caller owns from the pool and destroys its resource off the caller's path. */
-    private void retire(PooledEntry<R> entry) {
+    private void retire(PooledEntry<R> entry, String reason) {
         if (!entry.remove()) {
             return;
         }
@@ -583,7 +617,7 @@ final class FairPool<R> implements Pool<R> {
         } finally {
             structure.unlock();
         }
-        startWorker("destroy", () -> destroy(entry));
+        startWorker("destroy", () -> destroy(entry, reason));
     }
 
     /** Frees a slot once its resource is gone for good, so the pool never holds more than maxSize resources. */
@@ -601,7 +635,8 @@ final class FairPool<R> implements Pool<R> {
         }
     }
 
-    private void destroy(PooledEntry<R> entry) {
+    private void destroy(PooledEntry<R> entry, String reason) {
+        diagnostics.destroyed(reason, System.nanoTime() - entry.createdAt);
         try {
             factory.destroy(entry.resource);
         } catch (Throwable t) {
@@ -645,25 +680,44 @@ final class FairPool<R> implements Pool<R> {
                     continue;
                 }
                 boolean surplus = idle > config.minIdle();
-                if (entry.expired(now) || (surplus && idleTimeout > 0 && now - entry.lastReturned >= idleTimeout)) {
+                if (entry.expired(now)) {
                     idle--;
-                    retire(entry);
+                    retire(entry, "expired");
+                } else if (surplus && idleTimeout > 0 && now - entry.lastReturned >= idleTimeout) {
+                    idle--;
+                    retire(entry, "idle");
                 } else if (keepalive > 0 && now - entry.lastValidated >= keepalive) {
                     if (validate(entry)) {
                         entry.lastValidated = System.nanoTime();
                         publishIdle(entry);
                     } else {
                         idle--;
-                        retire(entry);
+                        retire(entry, "invalid");
                     }
                 } else {
                     publishIdle(entry);
                 }
             }
+            scanHolders();
+            diagnostics.endSaturationIfIdle(waiting.get(), timeouts.get());
             requestCreation();
         } catch (Throwable t) {
             LOG.log(Level.ERROR, () -> "pool '" + name + "': housekeeping failed: " + t);
         }
+    }
+
+    /** Reports long holds and reclaims entries whose lease was dropped without close. */
+    private void scanHolders() {
+        for (PooledEntry<R> dropped : diagnostics.scanHolders(entries, System.nanoTime())) {
+            retire(dropped, "leaked");
+        }
+    }
+
+    @Override
+    public PoolReport report() {
+        Throwable failure = lastCreationFailure;
+        return new PoolReport(stats(), failure == null ? null : failure.toString(),
+                Diagnostics.describe(Diagnostics.longestHolders(entries, PoolReport.MAX_HOLDERS), System.nanoTime()));
     }
 
     private int idleCount() {
@@ -708,19 +762,17 @@ final class FairPool<R> implements Pool<R> {
     }
 
     private PoolTimeoutException timeoutException(long waitedNanos) {
-        PoolStats s = counts();
         Throwable cause = lastCreationFailure;
-        StringBuilder message = new StringBuilder()
-                .append("pool '").append(name).append("' had no free resource within ")
-                .append(TimeUnit.NANOSECONDS.toMillis(waitedNanos)).append(" ms (total=").append(s.total())
-                .append(", idle=").append(s.idle()).append(", leased=").append(s.leased())
-                .append(", waiting=").append(s.waiting()).append(", max=").append(s.maxSize()).append(")");
-        if (cause != null) {
-            message.append("; last creation failure: ").append(cause);
-        }
-        message.append(". Leases are held too long or too many callers compete: shorten the work done while"
-                + " holding a lease, look for leases that are never closed, or raise maxSize.");
-        return new PoolTimeoutException(message.toString(), cause);
+        PoolStats counts = counts();
+        long now = System.nanoTime();
+        List<Holder> longest = Diagnostics.longestHolders(entries, PoolReport.MAX_HOLDERS);
+        java.util.function.Supplier<PoolReport> report = () -> new PoolReport(counts,
+                cause == null ? null : cause.toString(), Diagnostics.describe(longest, now));
+        diagnostics.timedOut(report, counts, waitedNanos);
+        return new PoolTimeoutException(() -> "no free resource within " + TimeUnit.NANOSECONDS.toMillis(waitedNanos)
+                + " ms in " + report.get()
+                + "\nLeases are held too long or too many callers compete: shorten the work done while holding a lease,"
+                + " look for leases that are never closed, or raise maxSize.", cause);
     }
 
     private PoolClosedException closedException() {
@@ -799,7 +851,7 @@ final class FairPool<R> implements Pool<R> {
         }
         for (PooledEntry<R> entry : entries) {
             if (entry.claim(PooledEntry.IDLE, PooledEntry.LEASED)) {
-                retire(entry);
+                retire(entry, "closed");
             }
         }
         long deadline = System.nanoTime() + config.closeGrace().toNanos();
@@ -824,7 +876,7 @@ final class FairPool<R> implements Pool<R> {
         if (!stillLeased.isEmpty()) {
             LOG.log(Level.WARNING, () -> "pool '" + name + "' closed with " + stillLeased.size()
                     + " lease(s) not returned within closeGrace " + config.closeGrace() + "; destroying them");
-            stillLeased.forEach(this::retire);
+            stillLeased.forEach(entry -> retire(entry, "closed"));
         }
         interrupted |= joinWorkers(deadline + config.validationTimeout().toNanos());
         if (interrupted) {

@@ -90,6 +90,14 @@ public interface Pool<R> extends AutoCloseable {
      */
     PoolStats stats();
 
+    /**
+     * The pool's state and its longest current holders (thread, hold time, state, call site): the same
+     * forensic report an acquire timeout carries, on demand.
+     *
+     * @return a snapshot report
+     */
+    PoolReport report();
+
     /** @return the pool's configuration */
     PoolConfig config();
 

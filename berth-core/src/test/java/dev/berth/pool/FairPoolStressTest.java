@@ -79,7 +79,7 @@ class FairPoolStressTest {
         assertThat(doubleLeases).as("resources lent to two holders at once").hasValue(0);
         assertThat(destroyedLent).as("destroyed resources lent").hasValue(0);
         assertThat(overMax).as("samples with more than maxSize resources").hasValue(0);
-        assertThat(leasesTaken.get()).as("leases taken").isGreaterThan(5_000);
+        assertThat(leasesTaken.get()).as("leases taken").isGreaterThan(1_000);
         assertThat(timeouts.get()).as("timeouts").isPositive();
         assertThat(cancels.get()).as("cancellations").isPositive();
 
