@@ -1,0 +1,601 @@
+package dev.berth.jdbc;
+
+import dev.berth.pool.Lease;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.sql.Array;
+import java.sql.Blob;
+import java.sql.CallableStatement;
+import java.sql.Clob;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.NClob;
+import java.sql.PreparedStatement;
+import java.sql.SQLClientInfoException;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLWarning;
+import java.sql.SQLXML;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.sql.Struct;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Executor;
+import java.util.concurrent.locks.ReentrantLock;
+import org.postgresql.core.BaseConnection;
+
+/**
+ * The {@link Connection} a borrower gets: forwards to pgjdbc, remembers what the borrower changed (through
+ * {@link PhysicalConnection}), and on {@link #close()} closes forgotten statements, resets the session and
+ * gives the lease back. A connection that lost its server (see {@link ConnectionLoss}), was aborted, or
+ * could not be reset is destroyed instead of returned.
+ *
+ * <p>One borrower uses it at a time, like any JDBC connection; {@code close()} and {@code abort()} may come
+ * from another thread and take effect once.
+ */
+final class PooledConnection implements Connection {
+
+    private static final System.Logger LOG = System.getLogger(PooledConnection.class.getName());
+    private static final VarHandle CLOSED;
+
+    static {
+        try {
+            CLOSED = MethodHandles.lookup().findVarHandle(PooledConnection.class, "closed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Lease<PhysicalConnection> lease;
+    private final PhysicalConnection physical;
+    private final BaseConnection delegate;
+    private final ReentrantLock statementsLock = new ReentrantLock();
+    private final ArrayList<TrackedStatement> openStatements = new ArrayList<>();
+    private volatile boolean closed;
+    private volatile boolean lost;
+
+    PooledConnection(Lease<PhysicalConnection> lease) {
+        this.lease = lease;
+        this.physical = lease.get();
+        this.delegate = physical.connection();
+    }
+
+    // ---- lifecycle -------------------------------------------------------------------------------------
+
+    /** Closes open statements, resets the session and returns the connection; later calls do nothing. */
+    @Override
+    public void close() {
+        if (!CLOSED.compareAndSet(this, false, true)) {
+            return;
+        }
+        try {
+            closeOpenStatements();
+            if (lost || delegate.isClosed()) {
+                lease.markBroken();
+            } else {
+                physical.reset();
+            }
+        } catch (SQLException | RuntimeException e) {
+            lease.markBroken();
+            LOG.log(System.Logger.Level.WARNING, () -> "a returned connection could not be reset and is closed instead: "
+                    + e.getMessage() + " (SQLSTATE " + (e instanceof SQLException s ? s.getSQLState() : "none") + ')');
+        } finally {
+            lease.close();
+        }
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Closes the physical connection for good: it is destroyed, not returned. */
+    @Override
+    public void abort(Executor executor) throws SQLException {
+        if (executor == null) {
+            throw new SQLException("abort needs an executor to run the abort on; pass one, e.g. Runnable::run", "HY009");
+        }
+        if (!CLOSED.compareAndSet(this, false, true)) {
+            return;
+        }
+        lost = true;
+        lease.markBroken();
+        try {
+            delegate.abort(executor);
+        } finally {
+            lease.close();
+        }
+    }
+
+    @Override
+    public boolean isValid(int timeoutSeconds) throws SQLException {
+        if (closed) {
+            return false;
+        }
+        try {
+            return delegate.isValid(timeoutSeconds);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** Throws the "connection is closed" error when this connection was closed. */
+    void checkOpen() throws SQLException {
+        if (closed) {
+            throw new SQLNonTransientConnectionException(
+                    "connection is closed: it went back to the pool; get a new one from the DataSource", "08003");
+        }
+    }
+
+    private BaseConnection delegate() throws SQLException {
+        checkOpen();
+        return delegate;
+    }
+
+    /** Notes a connection loss (the connection is destroyed on return) and hands the failure back. */
+    SQLException failed(SQLException failure) {
+        if (!lost && ConnectionLoss.isLoss(failure)) {
+            lost = true;
+            lease.markBroken();
+        }
+        return failure;
+    }
+
+    // ---- statements ------------------------------------------------------------------------------------
+
+    private <S extends Statement> S track(S statement, Class<S> type) {
+        TrackedStatement handler = new TrackedStatement(this, statement);
+        statementsLock.lock();
+        try {
+            openStatements.add(handler);
+        } finally {
+            statementsLock.unlock();
+        }
+        return handler.proxy(type);
+    }
+
+    void untrack(TrackedStatement statement) {
+        statementsLock.lock();
+        try {
+            for (int i = openStatements.size() - 1; i >= 0; i--) {
+                if (openStatements.get(i) == statement) {
+                    openStatements.remove(i);
+                    return;
+                }
+            }
+        } finally {
+            statementsLock.unlock();
+        }
+    }
+
+    private void closeOpenStatements() throws SQLException {
+        TrackedStatement[] left;
+        statementsLock.lock();
+        try {
+            left = openStatements.toArray(TrackedStatement[]::new);
+            openStatements.clear();
+        } finally {
+            statementsLock.unlock();
+        }
+        SQLException failure = null;
+        for (TrackedStatement statement : left) {
+            try {
+                statement.closeDelegate();
+            } catch (SQLException e) {
+                failed(e);
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** @return how many statements the borrower has open (for tests) */
+    int openStatementCount() {
+        statementsLock.lock();
+        try {
+            return openStatements.size();
+        } finally {
+            statementsLock.unlock();
+        }
+    }
+
+    @Override
+    public Statement createStatement() throws SQLException {
+        try {
+            return track(delegate().createStatement(), Statement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public Statement createStatement(int type, int concurrency) throws SQLException {
+        try {
+            return track(delegate().createStatement(type, concurrency), Statement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public Statement createStatement(int type, int concurrency, int holdability) throws SQLException {
+        try {
+            return track(delegate().createStatement(type, concurrency, holdability), Statement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql) throws SQLException {
+        try {
+            return track(delegate().prepareStatement(sql), PreparedStatement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int type, int concurrency) throws SQLException {
+        try {
+            return track(delegate().prepareStatement(sql, type, concurrency), PreparedStatement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int type, int concurrency, int holdability) throws SQLException {
+        try {
+            return track(delegate().prepareStatement(sql, type, concurrency, holdability), PreparedStatement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
+        try {
+            return track(delegate().prepareStatement(sql, autoGeneratedKeys), PreparedStatement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
+        try {
+            return track(delegate().prepareStatement(sql, columnIndexes), PreparedStatement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
+        try {
+            return track(delegate().prepareStatement(sql, columnNames), PreparedStatement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql) throws SQLException {
+        try {
+            return track(delegate().prepareCall(sql), CallableStatement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int type, int concurrency) throws SQLException {
+        try {
+            return track(delegate().prepareCall(sql, type, concurrency), CallableStatement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int type, int concurrency, int holdability) throws SQLException {
+        try {
+            return track(delegate().prepareCall(sql, type, concurrency, holdability), CallableStatement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    // ---- session state (tracked, so that reset restores only what changed) ------------------------------
+
+    @Override
+    public void setAutoCommit(boolean autoCommit) throws SQLException {
+        delegate();
+        try {
+            physical.setAutoCommit(autoCommit);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public boolean getAutoCommit() throws SQLException {
+        return delegate().getAutoCommit();
+    }
+
+    @Override
+    public void setReadOnly(boolean readOnly) throws SQLException {
+        delegate();
+        try {
+            physical.setReadOnly(readOnly);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public boolean isReadOnly() throws SQLException {
+        return delegate().isReadOnly();
+    }
+
+    @Override
+    public void setTransactionIsolation(int level) throws SQLException {
+        delegate();
+        try {
+            physical.setTransactionIsolation(level);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** Answered from what berth set, without a round trip. */
+    @Override
+    public int getTransactionIsolation() throws SQLException {
+        delegate();
+        return physical.transactionIsolation();
+    }
+
+    @Override
+    public void setSchema(String schema) throws SQLException {
+        delegate();
+        try {
+            physical.setSchema(schema);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public String getSchema() throws SQLException {
+        try {
+            return delegate().getSchema();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public void setCatalog(String catalog) throws SQLException {
+        delegate();
+        try {
+            physical.setCatalog(catalog);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public String getCatalog() throws SQLException {
+        return delegate().getCatalog();
+    }
+
+    @Override
+    public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
+        delegate();
+        try {
+            physical.setNetworkTimeout(milliseconds);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public int getNetworkTimeout() throws SQLException {
+        return delegate().getNetworkTimeout();
+    }
+
+    // ---- transactions ----------------------------------------------------------------------------------
+
+    @Override
+    public void commit() throws SQLException {
+        try {
+            delegate().commit();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public void rollback() throws SQLException {
+        try {
+            delegate().rollback();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public Savepoint setSavepoint() throws SQLException {
+        try {
+            return delegate().setSavepoint();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public Savepoint setSavepoint(String name) throws SQLException {
+        try {
+            return delegate().setSavepoint(name);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public void rollback(Savepoint savepoint) throws SQLException {
+        try {
+            delegate().rollback(savepoint);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public void releaseSavepoint(Savepoint savepoint) throws SQLException {
+        try {
+            delegate().releaseSavepoint(savepoint);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    // ---- everything else: plain forwarding -------------------------------------------------------------
+
+    @Override
+    public String nativeSQL(String sql) throws SQLException {
+        return delegate().nativeSQL(sql);
+    }
+
+    @Override
+    public DatabaseMetaData getMetaData() throws SQLException {
+        try {
+            return delegate().getMetaData();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public SQLWarning getWarnings() throws SQLException {
+        return delegate().getWarnings();
+    }
+
+    @Override
+    public void clearWarnings() throws SQLException {
+        delegate().clearWarnings();
+    }
+
+    @Override
+    public Map<String, Class<?>> getTypeMap() throws SQLException {
+        return delegate().getTypeMap();
+    }
+
+    @Override
+    public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
+        delegate().setTypeMap(map);
+    }
+
+    @Override
+    public void setHoldability(int holdability) throws SQLException {
+        delegate().setHoldability(holdability);
+    }
+
+    @Override
+    public int getHoldability() throws SQLException {
+        return delegate().getHoldability();
+    }
+
+    @Override
+    public Clob createClob() throws SQLException {
+        return delegate().createClob();
+    }
+
+    @Override
+    public Blob createBlob() throws SQLException {
+        try {
+            return delegate().createBlob();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public NClob createNClob() throws SQLException {
+        return delegate().createNClob();
+    }
+
+    @Override
+    public SQLXML createSQLXML() throws SQLException {
+        return delegate().createSQLXML();
+    }
+
+    @Override
+    public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
+        try {
+            return delegate().createArrayOf(typeName, elements);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
+        return delegate().createStruct(typeName, attributes);
+    }
+
+    @Override
+    public void setClientInfo(String name, String value) throws SQLClientInfoException {
+        if (closed) {
+            throw new SQLClientInfoException("connection is closed: it went back to the pool; get a new one from the DataSource",
+                    "08003", 0, Map.of());
+        }
+        delegate.setClientInfo(name, value);
+    }
+
+    @Override
+    public void setClientInfo(Properties properties) throws SQLClientInfoException {
+        if (closed) {
+            throw new SQLClientInfoException("connection is closed: it went back to the pool; get a new one from the DataSource",
+                    "08003", 0, Map.of());
+        }
+        delegate.setClientInfo(properties);
+    }
+
+    @Override
+    public String getClientInfo(String name) throws SQLException {
+        return delegate().getClientInfo(name);
+    }
+
+    @Override
+    public Properties getClientInfo() throws SQLException {
+        return delegate().getClientInfo();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        return delegate().unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return iface.isInstance(this) || delegate().isWrapperFor(iface);
+    }
+
+    @Override
+    public String toString() {
+        return "pooled connection (" + (closed ? "closed" : "open") + ") over " + physical;
+    }
+}
