@@ -144,7 +144,7 @@ record PostgresUrl(String jdbcUrl, String user, String password) {
                 masked = masked.substring(0, start + colon + 1) + "***" + masked.substring(start + at);
             }
         }
-        return masked.replaceAll("(?i)([?&]password=)[^&]*", "$1***");
+        return masked.replaceAll("(?i)([?&]password=)[^&\\s]*", "$1***");
     }
 
     @Override
