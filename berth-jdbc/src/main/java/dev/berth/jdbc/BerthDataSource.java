@@ -191,7 +191,8 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
         Throwable clean = known.scrub(failure);
         Throwable cause = failure.getCause();
         String state = cause instanceof SQLException sql && sql.getSQLState() != null ? sql.getSQLState() : "08001";
-        String reason = cause == null ? "" : "; last connection failure: " + cause.getMessage();
+        String reason = cause == null || String.valueOf(failure.getMessage()).contains(String.valueOf(cause.getMessage()))
+                ? "" : "; last connection failure: " + cause.getMessage();
         return new SQLTransientConnectionException(known.mask("pool " + runningName + ": " + what + ": "
                 + failure.getMessage() + reason), state, clean);
     }

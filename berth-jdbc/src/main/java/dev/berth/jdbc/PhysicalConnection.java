@@ -78,11 +78,6 @@ final class PhysicalConnection {
         isolation = level;
     }
 
-    /** The level berth last set, without asking the server. */
-    int transactionIsolation() {
-        return isolation;
-    }
-
     void setSchema(String schema) throws SQLException {
         connection.setSchema(schema);
         schemaDirty = true;

@@ -357,11 +357,13 @@ final class PooledConnection implements Connection {
         }
     }
 
-    /** Answered from what berth set, without a round trip. */
     @Override
     public int getTransactionIsolation() throws SQLException {
-        delegate();
-        return physical.transactionIsolation();
+        try {
+            return delegate().getTransactionIsolation();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
     }
 
     @Override
