@@ -217,6 +217,34 @@ class BerthDataSourceTest {
     }
 
     @Test
+    void anExhaustedPoolTimesOutWithATransientErrorNamingThePool() throws SQLException {
+        try (BerthDataSource ds = pool("exhausted", 1).connectionTimeout(300).build(); Connection held = ds.getConnection()) {
+            assertThat(held.isValid(1)).isTrue();
+
+            assertThatThrownBy(ds::getConnection)
+                    .isInstanceOf(SQLTransientConnectionException.class)
+                    .hasMessageContaining(ds.getPoolName())
+                    .hasMessageContaining("connectionTimeout");
+        }
+    }
+
+    @Test
+    void anAbortedConnectionIsDestroyedAndReplaced() throws SQLException {
+        try (BerthDataSource ds = pool("aborted", 1).build()) {
+            int aborted;
+            try (Connection c = ds.getConnection()) {
+                aborted = backendPid(c);
+                c.abort(Runnable::run);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> ds.stats().destroyed() >= 1);
+            try (Connection c = ds.getConnection()) {
+                assertThat(backendPid(c)).isNotEqualTo(aborted);
+                assertThat(c.isValid(1)).isTrue();
+            }
+        }
+    }
+
+    @Test
     void inconsistentSettingsFailTheFirstGetConnectionNamingTheSetting() {
         BerthDataSource ds = BerthDataSource.fromUrl(TestPostgres.jdbcUrl());
         ds.setMaximumPoolSize(2);
