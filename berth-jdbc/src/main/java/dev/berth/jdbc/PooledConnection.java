@@ -3,25 +3,15 @@ package dev.berth.jdbc;
 import dev.berth.pool.Lease;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.sql.Array;
-import java.sql.Blob;
 import java.sql.CallableStatement;
-import java.sql.Clob;
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
-import java.sql.NClob;
 import java.sql.PreparedStatement;
 import java.sql.SQLClientInfoException;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
-import java.sql.SQLWarning;
-import java.sql.SQLXML;
-import java.sql.Savepoint;
 import java.sql.Statement;
-import java.sql.Struct;
 import java.util.ArrayList;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
 import org.postgresql.core.BaseConnection;
@@ -35,9 +25,10 @@ import org.postgresql.core.BaseConnection;
  * <p>One borrower uses it at a time, like any JDBC connection; {@code close()} and {@code abort()} may come
  * from another thread and take effect once.
  */
-final class PooledConnection implements Connection {
+final class PooledConnection extends ForwardingConnection {
 
     private static final System.Logger LOG = System.getLogger(PooledConnection.class.getName());
+    private static final String CLOSED_MESSAGE = "connection is closed: it went back to the pool; get a new one from the DataSource";
     private static final VarHandle CLOSED;
 
     static {
@@ -124,17 +115,26 @@ final class PooledConnection implements Connection {
     /** Throws the "connection is closed" error when this connection was closed. */
     void checkOpen() throws SQLException {
         if (closed) {
-            throw new SQLNonTransientConnectionException(
-                    "connection is closed: it went back to the pool; get a new one from the DataSource", "08003");
+            throw new SQLNonTransientConnectionException(CLOSED_MESSAGE, "08003");
         }
     }
 
-    private BaseConnection delegate() throws SQLException {
+    @Override
+    BaseConnection delegate() throws SQLException {
         checkOpen();
         return delegate;
     }
 
+    @Override
+    BaseConnection clientInfoDelegate() throws SQLClientInfoException {
+        if (closed) {
+            throw new SQLClientInfoException(CLOSED_MESSAGE, "08003", 0, Map.of());
+        }
+        return delegate;
+    }
+
     /** Notes a connection loss (the connection is destroyed on return) and hands the failure back. */
+    @Override
     SQLException failed(SQLException failure) {
         if (!lost && ConnectionLoss.isLoss(failure)) {
             lost = true;
@@ -413,187 +413,6 @@ final class PooledConnection implements Connection {
     @Override
     public int getNetworkTimeout() throws SQLException {
         return delegate().getNetworkTimeout();
-    }
-
-    // ---- transactions ----------------------------------------------------------------------------------
-
-    @Override
-    public void commit() throws SQLException {
-        try {
-            delegate().commit();
-        } catch (SQLException e) {
-            throw failed(e);
-        }
-    }
-
-    @Override
-    public void rollback() throws SQLException {
-        try {
-            delegate().rollback();
-        } catch (SQLException e) {
-            throw failed(e);
-        }
-    }
-
-    @Override
-    public Savepoint setSavepoint() throws SQLException {
-        try {
-            return delegate().setSavepoint();
-        } catch (SQLException e) {
-            throw failed(e);
-        }
-    }
-
-    @Override
-    public Savepoint setSavepoint(String name) throws SQLException {
-        try {
-            return delegate().setSavepoint(name);
-        } catch (SQLException e) {
-            throw failed(e);
-        }
-    }
-
-    @Override
-    public void rollback(Savepoint savepoint) throws SQLException {
-        try {
-            delegate().rollback(savepoint);
-        } catch (SQLException e) {
-            throw failed(e);
-        }
-    }
-
-    @Override
-    public void releaseSavepoint(Savepoint savepoint) throws SQLException {
-        try {
-            delegate().releaseSavepoint(savepoint);
-        } catch (SQLException e) {
-            throw failed(e);
-        }
-    }
-
-    // ---- everything else: plain forwarding -------------------------------------------------------------
-
-    @Override
-    public String nativeSQL(String sql) throws SQLException {
-        return delegate().nativeSQL(sql);
-    }
-
-    @Override
-    public DatabaseMetaData getMetaData() throws SQLException {
-        try {
-            return delegate().getMetaData();
-        } catch (SQLException e) {
-            throw failed(e);
-        }
-    }
-
-    @Override
-    public SQLWarning getWarnings() throws SQLException {
-        return delegate().getWarnings();
-    }
-
-    @Override
-    public void clearWarnings() throws SQLException {
-        delegate().clearWarnings();
-    }
-
-    @Override
-    public Map<String, Class<?>> getTypeMap() throws SQLException {
-        return delegate().getTypeMap();
-    }
-
-    @Override
-    public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
-        delegate().setTypeMap(map);
-    }
-
-    @Override
-    public void setHoldability(int holdability) throws SQLException {
-        delegate().setHoldability(holdability);
-    }
-
-    @Override
-    public int getHoldability() throws SQLException {
-        return delegate().getHoldability();
-    }
-
-    @Override
-    public Clob createClob() throws SQLException {
-        return delegate().createClob();
-    }
-
-    @Override
-    public Blob createBlob() throws SQLException {
-        try {
-            return delegate().createBlob();
-        } catch (SQLException e) {
-            throw failed(e);
-        }
-    }
-
-    @Override
-    public NClob createNClob() throws SQLException {
-        return delegate().createNClob();
-    }
-
-    @Override
-    public SQLXML createSQLXML() throws SQLException {
-        return delegate().createSQLXML();
-    }
-
-    @Override
-    public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
-        try {
-            return delegate().createArrayOf(typeName, elements);
-        } catch (SQLException e) {
-            throw failed(e);
-        }
-    }
-
-    @Override
-    public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
-        return delegate().createStruct(typeName, attributes);
-    }
-
-    @Override
-    public void setClientInfo(String name, String value) throws SQLClientInfoException {
-        if (closed) {
-            throw new SQLClientInfoException("connection is closed: it went back to the pool; get a new one from the DataSource",
-                    "08003", 0, Map.of());
-        }
-        delegate.setClientInfo(name, value);
-    }
-
-    @Override
-    public void setClientInfo(Properties properties) throws SQLClientInfoException {
-        if (closed) {
-            throw new SQLClientInfoException("connection is closed: it went back to the pool; get a new one from the DataSource",
-                    "08003", 0, Map.of());
-        }
-        delegate.setClientInfo(properties);
-    }
-
-    @Override
-    public String getClientInfo(String name) throws SQLException {
-        return delegate().getClientInfo(name);
-    }
-
-    @Override
-    public Properties getClientInfo() throws SQLException {
-        return delegate().getClientInfo();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        if (iface.isInstance(this)) {
-            return iface.cast(this);
-        }
-        return delegate().unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return iface.isInstance(this) || delegate().isWrapperFor(iface);
     }
 
     @Override
