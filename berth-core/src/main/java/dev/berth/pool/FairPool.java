@@ -1,23 +1,853 @@
 package dev.berth.pool;
 
 import dev.berth.scope.Scope;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
-/** Placeholder until the engine lands: every operation fails. */
+/**
+ * berth's pool engine.
+ *
+ * <p>Hot path: entries live in a copy-on-write array; a borrower claims an idle one with one CAS on its
+ * state, a returner hands it to the oldest waiter or publishes it idle. Fairness comes from one rule:
+ * nobody takes an idle entry while callers wait, except to pass it to the head of the FIFO queue. The
+ * waiter ("enqueue, then look for idle entries") and the returner ("publish idle, then look for waiters")
+ * each re-check the other's side after a volatile write, so no entry stays idle while a waiter sleeps.
+ *
+ * <p>Slow paths (creation, destruction, validation, housekeeping) never run under a lock; the only lock
+ * guards changes of the entry array and close's wait.
+ */
 final class FairPool<R> implements Pool<R> {
-    private final PoolConfig config;
+    private static final System.Logger LOG = System.getLogger("dev.berth.pool");
+    @SuppressWarnings("rawtypes")
+    private static final PooledEntry[] NO_ENTRIES = new PooledEntry[0];
 
+    private final PoolConfig config;
+    private final ResourceFactory<R> factory;
+    private final String name;
+    private final long validateAfterIdleNanos;
+
+    private volatile PooledEntry<R>[] entries;
+    private final ReentrantLock structure = new ReentrantLock();
+    private final Condition emptied = structure.newCondition();
+    /** Entries that exist plus creations under way; never above maxSize. */
+    private final AtomicInteger size = new AtomicInteger();
+    private final AtomicInteger creating = new AtomicInteger();
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    private final Set<Thread> workers = ConcurrentHashMap.newKeySet();
+    private final ScheduledThreadPoolExecutor scheduler;
+    private volatile boolean closed;
+    /** Strict FIFO hand-off mode, entered when the head waiter has waited {@link #STARVATION_NANOS}. */
+    private volatile boolean fifo;
+    static final long STARVATION_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final AtomicLong created = new AtomicLong();
+    private final AtomicLong destroyed = new AtomicLong();
+    private final AtomicLong timeouts = new AtomicLong();
+    private final AtomicLong creationFailures = new AtomicLong();
+    private volatile Throwable lastCreationFailure;
+    private final LatencyHistogram acquireWait = new LatencyHistogram();
+    private final LatencyHistogram holdTime = new LatencyHistogram();
+
+    @SuppressWarnings("unchecked")
     FairPool(PoolConfig config, ResourceFactory<R> factory) {
+        if (config == null || factory == null) {
+            throw new NullPointerException(config == null ? "config must not be null" : "factory must not be null");
+        }
         this.config = config;
+        this.factory = factory;
+        this.name = config.name();
+        this.validateAfterIdleNanos = config.validateAfterIdle().toNanos();
+        this.entries = (PooledEntry<R>[]) NO_ENTRIES;
+        this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "berth-" + name + "-housekeeper");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
+        scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        long period = config.housekeepingPeriod().toNanos();
+        scheduler.scheduleWithFixedDelay(this::housekeep, period, period, TimeUnit.NANOSECONDS);
+        fill();
     }
 
-    @Override public Lease<R> acquire() { throw new UnsupportedOperationException("engine not written yet"); }
-    @Override public Lease<R> acquire(Duration timeout) { throw new UnsupportedOperationException("engine not written yet"); }
-    @Override public CompletableFuture<Lease<R>> acquireAsync() { throw new UnsupportedOperationException("engine not written yet"); }
-    @Override public Scope<R> scope() { throw new UnsupportedOperationException("engine not written yet"); }
-    @Override public PoolStats stats() { throw new UnsupportedOperationException("engine not written yet"); }
-    @Override public PoolConfig config() { return config; }
-    @Override public boolean isClosed() { return false; }
-    @Override public void close() { }
+    // ---------------------------------------------------------------- acquire
+
+    @Override
+    public Lease<R> acquire() throws InterruptedException {
+        return acquire(config.acquireTimeout());
+    }
+
+    @Override
+    public Lease<R> acquire(Duration timeout) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + Math.max(0, timeout.toNanos());
+        while (true) {
+            if (closed) {
+                throw closedException();
+            }
+            PooledEntry<R> entry = fifo ? null : claimIdle();
+            if (entry != null) {
+                if (usable(entry, start)) {
+                    acquireWait.record(0);
+                    return new PooledLease<>(this, entry, start);
+                }
+                continue;
+            }
+            entry = await(start, deadline);
+            long now = System.nanoTime();
+            if (usable(entry, now)) {
+                acquireWait.record(now - start);
+                return new PooledLease<>(this, entry, now);
+            }
+        }
+    }
+
+    private PooledEntry<R> await(long start, long deadline) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException("interrupted before waiting for pool '" + name + "'");
+        }
+        Waiter.Parked waiter = new Waiter.Parked(start, Thread.currentThread());
+        enqueue(waiter);
+        boolean interrupted = false;
+        while (waiter.result() == null) {
+            if (fifo) {
+                drain();
+            } else {
+                PooledEntry<R> entry = claimIdle();
+                if (entry != null) {
+                    if (waiter.cancel()) {
+                        waiting.decrementAndGet();
+                        passOn();
+                        return entry;
+                    }
+                    publishIdle(entry); // something was handed over meanwhile: take that instead
+                }
+            }
+            if (waiter.result() != null) {
+                break;
+            }
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                break;
+            }
+            LockSupport.parkNanos(this, remaining);
+            if (Thread.interrupted()) {
+                interrupted = true;
+                break;
+            }
+        }
+        if (waiter.cancel()) {
+            waiting.decrementAndGet();
+            if (interrupted) {
+                throw new InterruptedException("interrupted while waiting for pool '" + name + "'");
+            }
+            timeouts.incrementAndGet();
+            throw timeoutException(System.nanoTime() - start);
+        }
+        Object result = waiter.result();
+        if (result instanceof PooledEntry<?> e) {
+            @SuppressWarnings("unchecked")
+            PooledEntry<R> entry = (PooledEntry<R>) e;
+            if (interrupted) {
+                // Handed over at the moment we were interrupted: give it back, honour the interrupt.
+                giveBack(entry, System.nanoTime());
+                throw new InterruptedException("interrupted while waiting for pool '" + name + "'");
+            }
+            return entry;
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        throw rethrowable((Throwable) result);
+    }
+
+    @Override
+    public CompletableFuture<Lease<R>> acquireAsync() {
+        long start = System.nanoTime();
+        long deadline = start + config.acquireTimeout().toNanos();
+        CompletableFuture<Lease<R>> future = new CompletableFuture<>();
+        if (closed) {
+            future.completeExceptionally(closedException());
+            return future;
+        }
+        PooledEntry<R> entry = fifo ? null : claimIdle();
+        if (entry != null) {
+            if (!needsCheck(entry, start)) {
+                acquireWait.record(0);
+                future.complete(new PooledLease<>(this, entry, start));
+            } else {
+                Thread.ofVirtual().start(() -> deliverAsync(entry, future, start, deadline));
+            }
+            return future;
+        }
+        waitAsync(future, start, deadline);
+        return future;
+    }
+
+    private void waitAsync(CompletableFuture<Lease<R>> future, long start, long deadline) {
+        AsyncWaiter waiter = new AsyncWaiter(start, deadline, future);
+        long remaining = deadline - System.nanoTime();
+        try {
+            waiter.timeout = scheduler.schedule(waiter::expire, Math.max(0, remaining), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            future.completeExceptionally(closedException());
+            return;
+        }
+        future.whenComplete((lease, failure) -> {
+            if (future.isCancelled() && waiter.cancel()) {
+                waiting.decrementAndGet();
+                waiter.timeout.cancel(false);
+            }
+        });
+        enqueue(waiter);
+        if (fifo) {
+            drain();
+        } else {
+            waiter.wake();
+        }
+    }
+
+    /** A future waiting in the queue; handed-over entries are delivered on a virtual thread, never on the releaser's. */
+    private final class AsyncWaiter extends Waiter {
+        private final long deadline;
+        private final CompletableFuture<Lease<R>> future;
+        volatile ScheduledFuture<?> timeout;
+
+        AsyncWaiter(long start, long deadline, CompletableFuture<Lease<R>> future) {
+            super(start);
+            this.deadline = deadline;
+            this.future = future;
+        }
+
+        void expire() {
+            if (cancel()) {
+                waiting.decrementAndGet();
+                timeouts.incrementAndGet();
+                future.completeExceptionally(timeoutException(System.nanoTime() - start));
+            }
+        }
+
+        /** Nobody runs for a future: waking it means trying to serve it an idle entry right here. */
+        @Override
+        void wake() {
+            PooledEntry<R> entry = claimIdle();
+            if (entry != null && !serve(this, entry)) {
+                publishIdle(entry);
+            }
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        void completed(Object value) {
+            ScheduledFuture<?> t = timeout;
+            if (t != null) {
+                t.cancel(false);
+            }
+            if (value instanceof PooledEntry<?> e) {
+                Thread.ofVirtual().start(() -> deliverAsync((PooledEntry<R>) e, future, start, deadline));
+            } else {
+                future.completeExceptionally((Throwable) value);
+            }
+        }
+    }
+
+    private void deliverAsync(PooledEntry<R> entry, CompletableFuture<Lease<R>> future, long start, long deadline) {
+        long now = System.nanoTime();
+        if (usable(entry, now)) {
+            acquireWait.record(now - start);
+            Lease<R> lease = new PooledLease<>(this, entry, now);
+            if (!future.complete(lease)) {
+                lease.close(); // cancelled meanwhile: the resource goes back, never lost
+            }
+        } else if (!future.isDone()) {
+            waitAsync(future, start, deadline);
+        }
+    }
+
+    private void enqueue(Waiter waiter) {
+        waiting.incrementAndGet();
+        waiters.offer(waiter);
+        if (closed) {
+            failAllWaiters(closedException());
+            return;
+        }
+        requestCreation();
+    }
+
+    /** Checks age and, after an idle window, health; retires the entry and returns false when it is not fit to lend. */
+    private boolean usable(PooledEntry<R> entry, long now) {
+        if (entry.expired(now)) {
+            retire(entry);
+            return false;
+        }
+        if (now - entry.lastReturned > validateAfterIdleNanos && now - entry.lastValidated > validateAfterIdleNanos) {
+            if (!validate(entry)) {
+                retire(entry);
+                return false;
+            }
+            entry.lastValidated = System.nanoTime();
+        }
+        return true;
+    }
+
+    private boolean needsCheck(PooledEntry<R> entry, long now) {
+        return entry.expired(now)
+                || (now - entry.lastReturned > validateAfterIdleNanos && now - entry.lastValidated > validateAfterIdleNanos);
+    }
+
+    private boolean validate(PooledEntry<R> entry) {
+        try {
+            return factory.validate(entry.resource, config.validationTimeout());
+        } catch (Exception e) {
+            LOG.log(Level.DEBUG, () -> "pool '" + name + "': validation failed: " + e);
+            return false;
+        }
+    }
+
+    /** Claims the first idle entry (low indices first, so surplus entries at the end go idle and age out). */
+    private PooledEntry<R> claimIdle() {
+        for (PooledEntry<R> entry : entries) {
+            if (entry.state() == PooledEntry.IDLE && entry.claim(PooledEntry.IDLE, PooledEntry.LEASED)) {
+                return entry;
+            }
+        }
+        return null;
+    }
+
+    private boolean hasIdle() {
+        for (PooledEntry<R> entry : entries) {
+            if (entry.state() == PooledEntry.IDLE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * An entry became idle while callers wait. Normally the head waiter is woken and competes for it with
+     * running callers (cheap: no hand-off to a thread that is not running). Once the head has waited
+     * {@link #STARVATION_NANOS}, the pool turns strictly FIFO: entries are handed to the head directly and
+     * newcomers queue behind it, until the queue drains. This bounds anyone's extra wait to about 1 ms while
+     * keeping throughput when leases are short.
+     */
+    private void signal() {
+        Waiter head = liveHead();
+        if (head == null) {
+            return;
+        }
+        if (fifo || System.nanoTime() - head.start >= STARVATION_NANOS) {
+            fifo = true;
+            drain();
+        } else {
+            head.wake();
+        }
+    }
+
+    /** After a waiter served itself: wake the next one if entries are still idle. */
+    private void passOn() {
+        if (waiting.get() > 0 && hasIdle()) {
+            signal();
+        }
+    }
+
+    private Waiter liveHead() {
+        Waiter head;
+        while ((head = waiters.peek()) != null && head.result() != null) {
+            waiters.remove(head);
+        }
+        return head;
+    }
+
+    /** Serves queued waiters from idle entries until one side runs out (FIFO mode). */
+    private void drain() {
+        while (!waiters.isEmpty()) {
+            PooledEntry<R> entry = claimIdle();
+            if (entry == null) {
+                return;
+            }
+            if (!handOff(entry)) {
+                entry.setIdle();
+            }
+        }
+    }
+
+    private boolean handOff(PooledEntry<R> entry) {
+        Waiter waiter;
+        while ((waiter = waiters.poll()) != null) {
+            if (serve(waiter, entry)) {
+                if (System.nanoTime() - waiter.start < STARVATION_NANOS || waiters.peek() == null) {
+                    fifo = false; // the queue is short again: back to letting running callers take idle entries
+                }
+                return true;
+            }
+        }
+        fifo = false;
+        return false;
+    }
+
+    private boolean serve(Waiter waiter, PooledEntry<R> entry) {
+        if (waiter.complete(entry)) {
+            waiting.decrementAndGet();
+            return true;
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- release
+
+    void release(PooledLease<R> lease, long now) {
+        holdTime.record(now - lease.start);
+        PooledEntry<R> entry = lease.entry;
+        if (lease.broken() || closed || entry.expired(now) || entry.state() == PooledEntry.REMOVED) {
+            retire(entry);
+            return;
+        }
+        try {
+            factory.reset(entry.resource);
+        } catch (Exception e) {
+            LOG.log(Level.DEBUG, () -> "pool '" + name + "': reset failed, destroying the resource: " + e);
+            retire(entry);
+            return;
+        }
+        giveBack(entry, now);
+    }
+
+    /** Passes an entry its holder is done with to the oldest waiter, or publishes it idle. */
+    private void giveBack(PooledEntry<R> entry, long now) {
+        entry.lastReturned = now;
+        if (fifo && waiting.get() > 0 && handOff(entry)) {
+            return;
+        }
+        publishIdle(entry);
+    }
+
+    /** Makes an entry the caller owns idle, serves anyone who queued meanwhile, and retires it if the pool closed. */
+    private void publishIdle(PooledEntry<R> entry) {
+        entry.setIdle();
+        if (waiting.get() > 0) {
+            signal();
+        }
+        if (closed && entry.claim(PooledEntry.IDLE, PooledEntry.LEASED)) {
+            retire(entry);
+        }
+    }
+
+    // ---------------------------------------------------------------- creation
+
+    /** Starts creations while callers wait for more than are being created, or idle entries are below minIdle. */
+    private void requestCreation() {
+        while (!closed) {
+            int inFlight = creating.get();
+            if (inFlight >= config.createConcurrency() || !wantsMore(inFlight)) {
+                return;
+            }
+            int current = size.get();
+            if (current >= config.maxSize()) {
+                return;
+            }
+            if (!creating.compareAndSet(inFlight, inFlight + 1)) {
+                continue;
+            }
+            if (!size.compareAndSet(current, current + 1)) {
+                creating.decrementAndGet();
+                continue;
+            }
+            startWorker("create", this::createOne);
+        }
+    }
+
+    private boolean wantsMore(int inFlight) {
+        return waiting.get() > inFlight || idleCount() + inFlight < config.minIdle();
+    }
+
+    private void createOne() {
+        long attemptStart = System.nanoTime();
+        R resource;
+        try {
+            resource = factory.create();
+            if (resource == null) {
+                throw new IllegalStateException("ResourceFactory.create() returned null");
+            }
+        } catch (Throwable t) {
+            creationFailed(t, attemptStart);
+            return;
+        }
+        created.incrementAndGet();
+        long now = System.nanoTime();
+        long lifetime = config.maxLifetime().toNanos();
+        if (lifetime > 0) {
+            long jitter = config.lifetimeJitter().toNanos();
+            lifetime -= jitter > 0 ? ThreadLocalRandom.current().nextLong(jitter) : 0;
+        }
+        PooledEntry<R> entry = new PooledEntry<>(resource, now, lifetime);
+        structure.lock();
+        try {
+            PooledEntry<R>[] grown = Arrays.copyOf(entries, entries.length + 1);
+            grown[grown.length - 1] = entry;
+            entries = grown;
+        } finally {
+            structure.unlock();
+        }
+        creating.decrementAndGet();
+        if (closed) {
+            retire(entry);
+            return;
+        }
+        // A new entry was made for whoever waits: hand it over directly, so the count of waiters drops
+        // before the next creation decision.
+        if (!(waiting.get() > 0 && handOff(entry))) {
+            publishIdle(entry);
+        }
+        requestCreation();
+    }
+
+    private void creationFailed(Throwable failure, long attemptStart) {
+        creationFailures.incrementAndGet();
+        lastCreationFailure = failure;
+        creating.decrementAndGet();
+        if (size.decrementAndGet() == 0) {
+            structure.lock();
+            try {
+                emptied.signalAll();
+            } finally {
+                structure.unlock();
+            }
+        }
+        LOG.log(Level.WARNING, () -> "pool '" + name + "' could not create a resource: " + failure);
+        if (size.get() == 0) {
+            // Nothing exists that could be returned to them: fail the waiters now, with the cause.
+            // Only those who were already waiting when this attempt started; later ones get an attempt of their own.
+            PoolException error = new PoolException("pool '" + name + "' has no resources and could not create one: "
+                    + failure + ". Check that the server is reachable and the credentials are right.", failure);
+            Waiter waiter;
+            while ((waiter = waiters.peek()) != null && waiter.start - attemptStart < 0) {
+                if (waiters.remove(waiter) && waiter.complete(error)) {
+                    waiting.decrementAndGet();
+                }
+            }
+            requestCreation();
+        } else {
+            // Others are leased and will come back; waiters keep waiting and time out with this cause.
+            LockSupport.parkNanos(Math.min(config.acquireTimeout().toNanos() / 4, TimeUnit.SECONDS.toNanos(1)));
+            requestCreation();
+        }
+    }
+
+    private void failAllWaiters(Throwable failure) {
+        Waiter waiter;
+        while ((waiter = waiters.poll()) != null) {
+            if (waiter.complete(failure)) {
+                waiting.decrementAndGet();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- destruction
+
+    /** Removes an entry the caller owns from the pool and destroys its resource off the caller's path. */
+    private void retire(PooledEntry<R> entry) {
+        if (!entry.remove()) {
+            return;
+        }
+        structure.lock();
+        try {
+            PooledEntry<R>[] current = entries;
+            int i = 0;
+            while (i < current.length && current[i] != entry) {
+                i++;
+            }
+            if (i < current.length) {
+                @SuppressWarnings("unchecked")
+                PooledEntry<R>[] shrunk = (PooledEntry<R>[]) new PooledEntry[current.length - 1];
+                System.arraycopy(current, 0, shrunk, 0, i);
+                System.arraycopy(current, i + 1, shrunk, i, current.length - i - 1);
+                entries = shrunk;
+            }
+        } finally {
+            structure.unlock();
+        }
+        startWorker("destroy", () -> destroy(entry));
+    }
+
+    /** Frees a slot once its resource is gone for good, so the pool never holds more than maxSize resources. */
+    private void slotFreed() {
+        if (size.decrementAndGet() == 0) {
+            structure.lock();
+            try {
+                emptied.signalAll();
+            } finally {
+                structure.unlock();
+            }
+        }
+        if (!closed) {
+            requestCreation();
+        }
+    }
+
+    private void destroy(PooledEntry<R> entry) {
+        try {
+            factory.destroy(entry.resource);
+        } catch (Throwable t) {
+            LOG.log(Level.WARNING, () -> "pool '" + name + "': destroying a resource failed: " + t);
+        } finally {
+            destroyed.incrementAndGet();
+            slotFreed();
+        }
+    }
+
+    private void startWorker(String what, Runnable task) {
+        Thread worker = Thread.ofVirtual().name("berth-" + name + "-" + what).unstarted(() -> {
+            try {
+                task.run();
+            } finally {
+                workers.remove(Thread.currentThread());
+            }
+        });
+        workers.add(worker); // before start, so close() cannot miss it
+        worker.start();
+    }
+
+    // ---------------------------------------------------------------- housekeeping
+
+    private void fill() {
+        requestCreation();
+    }
+
+    /** Retires expired and surplus idle entries, validates idle ones due for keepalive, refills to minIdle. */
+    void housekeep() {
+        if (closed) {
+            return;
+        }
+        try {
+            long now = System.nanoTime();
+            long idleTimeout = config.idleTimeout().toNanos();
+            long keepalive = config.keepaliveTime().toNanos();
+            int idle = idleCount();
+            for (PooledEntry<R> entry : entries) {
+                if (!entry.claim(PooledEntry.IDLE, PooledEntry.RESERVED)) {
+                    continue;
+                }
+                boolean surplus = idle > config.minIdle();
+                if (entry.expired(now) || (surplus && idleTimeout > 0 && now - entry.lastReturned >= idleTimeout)) {
+                    idle--;
+                    retire(entry);
+                } else if (keepalive > 0 && now - entry.lastValidated >= keepalive) {
+                    if (validate(entry)) {
+                        entry.lastValidated = System.nanoTime();
+                        publishIdle(entry);
+                    } else {
+                        idle--;
+                        retire(entry);
+                    }
+                } else {
+                    publishIdle(entry);
+                }
+            }
+            requestCreation();
+        } catch (Throwable t) {
+            LOG.log(Level.ERROR, () -> "pool '" + name + "': housekeeping failed: " + t);
+        }
+    }
+
+    private int idleCount() {
+        int idle = 0;
+        for (PooledEntry<R> entry : entries) {
+            if (entry.state() == PooledEntry.IDLE) {
+                idle++;
+            }
+        }
+        return idle;
+    }
+
+    // ---------------------------------------------------------------- reporting
+
+    @Override
+    public PoolStats stats() {
+        return snapshot(acquireWait.snapshot(), holdTime.snapshot());
+    }
+
+    /** Sizes and counters without the percentiles: cheap enough for every timeout message. */
+    private PoolStats counts() {
+        return snapshot(NO_PERCENTILES, NO_PERCENTILES);
+    }
+
+    private static final PoolStats.Percentiles NO_PERCENTILES =
+            new PoolStats.Percentiles(0, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+
+    private PoolStats snapshot(PoolStats.Percentiles waits, PoolStats.Percentiles holds) {
+        int idle = 0;
+        int leased = 0;
+        PooledEntry<R>[] snapshot = entries;
+        for (PooledEntry<R> entry : snapshot) {
+            switch (entry.state()) {
+                case PooledEntry.IDLE, PooledEntry.RESERVED -> idle++;
+                case PooledEntry.LEASED -> leased++;
+                default -> { }
+            }
+        }
+        return new PoolStats(name, idle + leased, idle, leased, Math.max(0, waiting.get()), config.maxSize(),
+                created.get(), destroyed.get(), waits.count(), timeouts.get(),
+                creationFailures.get(), waits, holds);
+    }
+
+    private PoolTimeoutException timeoutException(long waitedNanos) {
+        PoolStats s = counts();
+        Throwable cause = lastCreationFailure;
+        StringBuilder message = new StringBuilder()
+                .append("pool '").append(name).append("' had no free resource within ")
+                .append(TimeUnit.NANOSECONDS.toMillis(waitedNanos)).append(" ms (total=").append(s.total())
+                .append(", idle=").append(s.idle()).append(", leased=").append(s.leased())
+                .append(", waiting=").append(s.waiting()).append(", max=").append(s.maxSize()).append(")");
+        if (cause != null) {
+            message.append("; last creation failure: ").append(cause);
+        }
+        message.append(". Leases are held too long or too many callers compete: shorten the work done while"
+                + " holding a lease, look for leases that are never closed, or raise maxSize.");
+        return new PoolTimeoutException(message.toString(), cause);
+    }
+
+    private PoolClosedException closedException() {
+        return new PoolClosedException("pool '" + name + "' is closed; no new leases can be taken");
+    }
+
+    private static RuntimeException rethrowable(Throwable failure) {
+        if (failure instanceof PoolException p) {
+            // A fresh exception per caller, so stack traces point at the caller and are not shared.
+            PoolException copy = p instanceof PoolClosedException
+                    ? new PoolClosedException(p.getMessage())
+                    : new PoolException(p.getMessage(), p.getCause());
+            return copy;
+        }
+        return new PoolException("acquire failed: " + failure, failure);
+    }
+
+    @Override
+    public Scope<R> scope() {
+        return new Scope<>() {
+            private Lease<R> lease;
+
+            @Override
+            public R enter() throws Exception {
+                if (lease != null) {
+                    throw new IllegalStateException("this pool scope was already entered; call pool.scope() again");
+                }
+                lease = acquire();
+                return lease.get();
+            }
+
+            @Override
+            public boolean exit(Throwable failure) {
+                lease.close();
+                return false;
+            }
+        };
+    }
+
+    @Override
+    public PoolConfig config() {
+        return config;
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public String toString() {
+        return "Pool{" + stats().toString().lines().findFirst().orElse(name) + '}';
+    }
+
+    // ---------------------------------------------------------------- close
+
+    @Override
+    public void close() {
+        structure.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        } finally {
+            structure.unlock();
+        }
+        scheduler.shutdownNow();
+        failAllWaiters(closedException());
+        boolean interrupted = false;
+        try {
+            // A housekeeping run may hold entries for validation; let it finish before sweeping.
+            scheduler.awaitTermination(config.validationTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        for (PooledEntry<R> entry : entries) {
+            if (entry.claim(PooledEntry.IDLE, PooledEntry.LEASED)) {
+                retire(entry);
+            }
+        }
+        long deadline = System.nanoTime() + config.closeGrace().toNanos();
+        structure.lock();
+        try {
+            while (size.get() > 0) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    break;
+                }
+                try {
+                    emptied.awaitNanos(remaining);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    break;
+                }
+            }
+        } finally {
+            structure.unlock();
+        }
+        List<PooledEntry<R>> stillLeased = new ArrayList<>(Arrays.asList(entries));
+        if (!stillLeased.isEmpty()) {
+            LOG.log(Level.WARNING, () -> "pool '" + name + "' closed with " + stillLeased.size()
+                    + " lease(s) not returned within closeGrace " + config.closeGrace() + "; destroying them");
+            stillLeased.forEach(this::retire);
+        }
+        interrupted |= joinWorkers(deadline + config.validationTimeout().toNanos());
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean joinWorkers(long deadline) {
+        boolean interrupted = false;
+        while (!workers.isEmpty()) {
+            for (Thread worker : List.copyOf(workers)) {
+                long remaining = deadline - System.nanoTime();
+                try {
+                    if (remaining <= 0 || !worker.join(Duration.ofNanos(remaining))) {
+                        worker.interrupt();
+                        worker.join(Duration.ofSeconds(1));
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+                workers.remove(worker);
+            }
+        }
+        return interrupted;
+    }
 }

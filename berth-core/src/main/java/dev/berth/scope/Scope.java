@@ -10,7 +10,7 @@ package dev.berth.scope;
  * interrupted or times out:
  *
  * {@snippet :
- * String answer = Scopes.using(new Stopwatch("lookup", d -> log(d)), watch -> lookup(key));
+ * String answer = Scopes.using(new Stopwatch("lookup", timing -> log(timing)), watch -> lookup(key));
  * }
  *
  * <p>Implementations decide their own thread-safety; a scope instance is entered and exited by one

@@ -1,0 +1,89 @@
+package dev.berth.pool;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+
+/** A lease on one {@link PooledEntry}; the first {@link #close()} gives the entry back to its pool. */
+final class PooledLease<R> implements Lease<R> {
+    private static final VarHandle CLOSED;
+
+    static {
+        try {
+            CLOSED = MethodHandles.lookup().findVarHandle(PooledLease.class, "closed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final FairPool<R> pool;
+    final PooledEntry<R> entry;
+    final long start;
+    final Thread holder;
+    @SuppressWarnings("unused") // accessed through CLOSED
+    private volatile boolean closed;
+    private volatile boolean broken;
+    private volatile String state;
+    private volatile long end;
+
+    PooledLease(FairPool<R> pool, PooledEntry<R> entry, long start) {
+        this.pool = pool;
+        this.entry = entry;
+        this.start = start;
+        this.holder = Thread.currentThread();
+    }
+
+    @Override
+    public R get() {
+        if (closed) {
+            throw new IllegalStateException("this lease from pool '" + pool.config().name()
+                    + "' is closed and its resource may already serve another caller; acquire a new lease");
+        }
+        return entry.resource;
+    }
+
+    @Override
+    public void markBroken() {
+        broken = true;
+    }
+
+    boolean broken() {
+        return broken;
+    }
+
+    @Override
+    public void state(String state) {
+        this.state = state;
+    }
+
+    String state() {
+        return state;
+    }
+
+    @Override
+    public Duration heldFor() {
+        long stop = closed ? end : System.nanoTime();
+        return Duration.ofNanos(stop - start);
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        if (CLOSED.compareAndSet(this, false, true)) {
+            long now = System.nanoTime();
+            end = now;
+            pool.release(this, now);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Lease{pool=" + pool.config().name() + ", held=" + PoolStats.fmt(heldFor())
+                + ", holder=" + holder.getName() + (state != null ? ", state=" + state : "")
+                + (closed ? ", closed" : "") + '}';
+    }
+}

@@ -1,0 +1,75 @@
+package dev.berth.pool;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A caller waiting in the pool's FIFO queue. Completed exactly once, by whoever wins the CAS on
+ * {@link #result}: a releasing thread handing over an entry, a failing creation, close, or the waiter
+ * itself giving up (timeout, interrupt, cancellation).
+ */
+abstract class Waiter {
+    static final Object CANCELLED = new Object();
+    private static final VarHandle RESULT;
+
+    static {
+        try {
+            RESULT = MethodHandles.lookup().findVarHandle(Waiter.class, "result", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final long start;
+    /** null while waiting; then a PooledEntry, a Throwable or CANCELLED. */
+    private volatile Object result;
+
+    Waiter(long start) {
+        this.start = start;
+    }
+
+    /** Hands over an entry or a failure; false when the waiter was already completed or gave up. */
+    final boolean complete(Object value) {
+        if (RESULT.compareAndSet(this, null, value)) {
+            completed(value);
+            return true;
+        }
+        return false;
+    }
+
+    /** Gives up waiting; false when something was handed over first (the caller must then take it). */
+    final boolean cancel() {
+        return RESULT.compareAndSet(this, null, CANCELLED);
+    }
+
+    final Object result() {
+        return result;
+    }
+
+    /** Called once, on the completing thread, right after a successful {@link #complete}. */
+    abstract void completed(Object value);
+
+    /** An entry may be idle: let this waiter try for it (it stays queued). */
+    abstract void wake();
+
+    /** A thread parked in {@link FairPool#acquire}. */
+    static final class Parked extends Waiter {
+        private final Thread thread;
+
+        Parked(long start, Thread thread) {
+            super(start);
+            this.thread = thread;
+        }
+
+        @Override
+        void completed(Object value) {
+            LockSupport.unpark(thread);
+        }
+
+        @Override
+        void wake() {
+            LockSupport.unpark(thread);
+        }
+    }
+}

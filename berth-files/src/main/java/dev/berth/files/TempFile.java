@@ -1,0 +1,169 @@
+package dev.berth.files;
+
+import dev.berth.scope.AsyncScope;
+import dev.berth.scope.Scope;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+
+/**
+ * A temporary file that lives exactly as long as its scope: created empty on enter, deleted on exit, also when the
+ * body fails or the thread is interrupted. If the body replaced it with a directory, the directory is deleted with
+ * its content. A deletion that fails is reported with a {@link TempDeletionException}, never swallowed.
+ *
+ * {@snippet :
+ * try (TempFile part = TempFile.create("upload-", ".bin")) {
+ *     FileCopy.from(request.body()).to(part.path()).replaceExisting().run();
+ *     scan(part.path());
+ * } // deleted here, whatever happened
+ * }
+ *
+ * <p>As a {@link Scope}, for {@code Scopes.using}: {@code TempFile.of("upload-", ".bin")} is not created until
+ * {@link #enter()}. Not thread-safe, like any scope: one caller enters and exits it; {@link #close()} is idempotent.
+ */
+public final class TempFile implements Scope<Path>, AutoCloseable {
+
+    private final Path parent;
+    private final String prefix;
+    private final String suffix;
+    private final TreeDeletion.Deleter deleter;
+    private Path path;
+    private boolean exited;
+
+    TempFile(Path parent, String prefix, String suffix, TreeDeletion.Deleter deleter) {
+        this.parent = parent;
+        this.prefix = Objects.requireNonNull(prefix, "prefix");
+        this.suffix = Objects.requireNonNull(suffix, "suffix");
+        this.deleter = deleter;
+    }
+
+    /**
+     * A scope for a temporary file in the default temporary-file directory ({@code java.io.tmpdir}); nothing is
+     * created before {@link #enter()}.
+     *
+     * @param prefix the start of the file's name, e.g. {@code "upload-"}
+     * @param suffix the end of the file's name, e.g. {@code ".bin"}; may be empty
+     * @return a scope not yet entered
+     */
+    public static TempFile of(String prefix, String suffix) {
+        return new TempFile(null, prefix, suffix, TreeDeletion.FILES);
+    }
+
+    /**
+     * A scope for a temporary file in {@code parent}; nothing is created before {@link #enter()}. Choose a parent
+     * on the same file system as the final destination, so moving the file there is an atomic rename.
+     *
+     * @param parent the directory to create it in
+     * @param prefix the start of the file's name
+     * @param suffix the end of the file's name; may be empty
+     * @return a scope not yet entered
+     */
+    public static TempFile of(Path parent, String prefix, String suffix) {
+        return new TempFile(Objects.requireNonNull(parent, "parent"), prefix, suffix, TreeDeletion.FILES);
+    }
+
+    /**
+     * Creates a temporary file in {@code java.io.tmpdir} now, for try-with-resources.
+     *
+     * @param prefix the start of the file's name
+     * @param suffix the end of the file's name; may be empty
+     * @return the entered scope; {@link #path()} is the file
+     * @throws IOException when the file cannot be created
+     */
+    public static TempFile create(String prefix, String suffix) throws IOException {
+        TempFile file = of(prefix, suffix);
+        file.enter();
+        return file;
+    }
+
+    /**
+     * Creates a temporary file in {@code parent} now, for try-with-resources.
+     *
+     * @param parent the directory to create it in
+     * @param prefix the start of the file's name
+     * @param suffix the end of the file's name; may be empty
+     * @return the entered scope; {@link #path()} is the file
+     * @throws IOException when the file cannot be created
+     */
+    public static TempFile create(Path parent, String prefix, String suffix) throws IOException {
+        TempFile file = of(parent, prefix, suffix);
+        file.enter();
+        return file;
+    }
+
+    /**
+     * Creates the file, empty, readable and writable by its owner only.
+     *
+     * @return its path
+     * @throws IOException when it cannot be created (the parent is missing or not writable)
+     * @throws IllegalStateException when this scope was already entered
+     */
+    @Override
+    public Path enter() throws IOException {
+        if (path != null) {
+            throw new IllegalStateException("The temporary file " + path + " was already created;"
+                    + " a TempFile is entered once, make a new one with TempFile.of");
+        }
+        path = parent == null ? Files.createTempFile(prefix, suffix) : Files.createTempFile(parent, prefix, suffix);
+        return path;
+    }
+
+    /**
+     * The file.
+     *
+     * @return its path
+     * @throws IllegalStateException before {@link #enter()}
+     */
+    public Path path() {
+        if (path == null) {
+            throw new IllegalStateException("The temporary file with prefix '" + prefix
+                    + "' does not exist yet: call enter() first, or use TempFile.create");
+        }
+        return path;
+    }
+
+    /**
+     * Deletes the file; never suppresses the body's failure. A file the body already deleted or moved away is fine.
+     *
+     * @param failure the body's failure, or {@code null}
+     * @return {@code false}
+     * @throws TempDeletionException when the file could not be deleted
+     */
+    @Override
+    public boolean exit(Throwable failure) throws TempDeletionException {
+        if (path != null && !exited) {
+            exited = true;
+            TreeDeletion.deleteTree(path, deleter);
+        }
+        return false;
+    }
+
+    /**
+     * Deletes the file, like {@code exit(null)}; does nothing the second time or before {@link #enter()}.
+     *
+     * @throws TempDeletionException when the file could not be deleted
+     */
+    @Override
+    public void close() throws TempDeletionException {
+        exit(null);
+    }
+
+    /**
+     * This scope as an {@link AsyncScope}: creation and deletion run on {@code executor}, so an event loop never
+     * blocks on the disk.
+     *
+     * @param executor where the file-system calls run
+     * @return an async view of this scope, entered and exited once
+     */
+    public AsyncScope<Path> async(Executor executor) {
+        return new BlockingAsyncScope<>(this, executor);
+    }
+
+    @Override
+    public String toString() {
+        return "TempFile[" + (path != null ? path : "not created, prefix '" + prefix + "'")
+                + (exited ? ", deleted" : "") + "]";
+    }
+}
