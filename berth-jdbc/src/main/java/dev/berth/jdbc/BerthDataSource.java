@@ -61,6 +61,7 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
     private volatile Pool<PhysicalConnection> pool;
     private volatile boolean closed;
     private volatile String runningName;
+    private volatile Settings running;
     private volatile Secrets secrets = new Secrets();
     private volatile PrintWriter logWriter;
 
@@ -134,6 +135,7 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
                 settings.validate();
                 Settings frozen = settings.copy();
                 runningName = frozen.poolNameOrDefault();
+                running = frozen;
                 settings.poolName = runningName;
                 secrets = frozen.secrets();
                 pool = Pool.open(frozen.toPoolConfig(), new PgConnectionFactory(frozen));
@@ -163,11 +165,13 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
         try {
             lease = current.acquire();
         } catch (PoolTimeoutException e) {
-            throw unavailable("no connection became free within connectionTimeout", e);
+            Settings frozen = running;
+            throw unavailable(e, " [BerthDataSource settings: connectionTimeout=" + frozen.connectionTimeout
+                    + " ms, maximumPoolSize=" + frozen.maximumPoolSize + "]");
         } catch (PoolClosedException e) {
             throw new SQLNonTransientConnectionException(closedMessage(), "08003", e);
         } catch (PoolException e) {
-            throw unavailable("no connection could be opened", e);
+            throw unavailable(e, "");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SQLTransientConnectionException("interrupted while waiting for a connection from pool "
@@ -186,15 +190,15 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
         }
     }
 
-    private SQLTransientConnectionException unavailable(String what, PoolException failure) {
+    /** The pool's explanation (it names the pool, its state and the last connection failure), as JDBC wants it. */
+    private SQLTransientConnectionException unavailable(PoolException failure, String settings) {
         Secrets known = secrets;
-        Throwable clean = known.scrub(failure);
         Throwable cause = failure.getCause();
         String state = cause instanceof SQLException sql && sql.getSQLState() != null ? sql.getSQLState() : "08001";
         String reason = cause == null || String.valueOf(failure.getMessage()).contains(String.valueOf(cause.getMessage()))
-                ? "" : "; last connection failure: " + cause.getMessage();
-        return new SQLTransientConnectionException(known.mask("pool " + runningName + ": " + what + ": "
-                + failure.getMessage() + reason), state, clean);
+                ? "" : " Last connection failure: " + cause.getMessage();
+        return new SQLTransientConnectionException(known.mask(failure.getMessage() + reason + settings), state,
+                known.scrub(failure));
     }
 
     /**

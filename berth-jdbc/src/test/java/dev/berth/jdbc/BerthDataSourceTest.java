@@ -224,7 +224,7 @@ class BerthDataSourceTest {
             assertThatThrownBy(ds::getConnection)
                     .isInstanceOf(SQLTransientConnectionException.class)
                     .hasMessageContaining(ds.getPoolName())
-                    .hasMessageContaining("connectionTimeout");
+                    .hasMessageContaining("connectionTimeout=300 ms");
         }
     }
 
