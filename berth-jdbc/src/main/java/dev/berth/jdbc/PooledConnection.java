@@ -174,6 +174,9 @@ final class PooledConnection extends ForwardingConnection {
         TrackedStatement[] left;
         statementsLock.lock();
         try {
+            if (openStatements.isEmpty()) {
+                return;
+            }
             left = openStatements.toArray(TrackedStatement[]::new);
             openStatements.clear();
         } finally {
