@@ -3,6 +3,7 @@ package dev.berth.jdbc;
 import dev.berth.pool.Lease;
 import dev.berth.pool.Pool;
 import dev.berth.pool.PoolClosedException;
+import dev.berth.pool.PoolConfig;
 import dev.berth.pool.PoolException;
 import dev.berth.pool.PoolStats;
 import dev.berth.pool.PoolTimeoutException;
@@ -134,11 +135,12 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
             if (pool == null) {
                 settings.validate();
                 Settings frozen = settings.copy();
-                runningName = frozen.poolNameOrDefault();
+                PoolConfig config = frozen.toPoolConfig(); // may still refuse a setting; nothing has changed yet
+                runningName = config.name();
                 running = frozen;
                 settings.poolName = runningName;
                 secrets = frozen.secrets();
-                pool = Pool.open(frozen.toPoolConfig(), new PgConnectionFactory(frozen));
+                pool = Pool.open(config, new PgConnectionFactory(frozen));
             }
             return pool;
         } finally {
