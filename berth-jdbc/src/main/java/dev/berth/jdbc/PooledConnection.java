@@ -325,6 +325,8 @@ final class PooledConnection extends ForwardingConnection {
         delegate();
         try {
             physical.setAutoCommit(autoCommit);
+            // shown in the pool's reports on long holders ("who holds the connections, doing what?")
+            lease.state(autoCommit ? null : "transaction (autocommit off)");
         } catch (SQLException e) {
             throw failed(e);
         }
