@@ -106,7 +106,13 @@ final class PooledConnection extends ForwardingConnection {
             return false;
         }
         try {
-            return delegate.isValid(timeoutSeconds);
+            boolean valid = delegate.isValid(timeoutSeconds);
+            if (!valid && !lost) {
+                // the server did not answer: the connection is not fit for the next borrower either
+                lost = true;
+                lease.markBroken();
+            }
+            return valid;
         } catch (SQLException e) {
             throw failed(e);
         }
