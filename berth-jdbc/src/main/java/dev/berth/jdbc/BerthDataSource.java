@@ -331,6 +331,16 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
     /** @return the {@code jdbc:postgresql:} URL (credentials of a {@code postgres://} URL removed) */
     public String getJdbcUrl() { return get(s -> s.jdbcUrl); }
 
+    /**
+     * Accepted for HikariCP configurations that name the driver; berth always uses pgjdbc.
+     *
+     * @param className must be {@code org.postgresql.Driver}
+     * @throws IllegalArgumentException for any other driver class
+     */
+    public void setDriverClassName(String className) { PropertyNames.checkDriver(className); }
+    /** @return {@code org.postgresql.Driver}, the only driver berth uses */
+    public String getDriverClassName() { return PropertyNames.DRIVER; }
+
     /** @param username the database user; overrides a user given in the URL */
     public void setUsername(String username) { set("username", s -> s.username = username); }
     /** @return the database user (from the URL unless set) */
