@@ -1,0 +1,492 @@
+package dev.berth.jdbc;
+
+import dev.berth.pool.Lease;
+import dev.berth.pool.Pool;
+import dev.berth.pool.PoolClosedException;
+import dev.berth.pool.PoolConfig;
+import dev.berth.pool.PoolException;
+import dev.berth.pool.PoolStats;
+import dev.berth.pool.PoolTimeoutException;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/**
+ * A pooled PostgreSQL {@link DataSource}: every {@link Connection} it hands out is a berth lease, and
+ * {@link Connection#close()} gives it back after a reset (an open transaction is rolled back; autocommit,
+ * isolation, read-only, schema and catalog go back to the configured values, but only those the borrower
+ * changed; statements left open are closed). Connections that lost their server are destroyed, not reused.
+ *
+ * <p>It takes HikariCP's property names and defaults, so moving from {@code HikariDataSource} means changing
+ * one class name: JavaBean setters (Spring, JNDI), a {@link Properties} object (same keys, driver properties
+ * under {@code dataSource.}), or a {@link #builder()}. Besides {@code jdbc:postgresql:} URLs it takes the
+ * {@code DATABASE_URL} form {@code postgres://user:password@host:5432/db?sslmode=require} ({@link #fromUrl}).
+ *
+ * {@snippet :
+ * try (BerthDataSource db = BerthDataSource.builder()
+ *         .jdbcUrl("jdbc:postgresql://localhost:5432/app")
+ *         .username("app")
+ *         .password(System.getenv("DB_PASSWORD"))
+ *         .maximumPoolSize(10)
+ *         .build();
+ *      Connection c = db.getConnection();
+ *      PreparedStatement ps = c.prepareStatement("select name from users where id = ?")) {
+ *     ps.setLong(1, 42);
+ *     // ...
+ * }
+ * }
+ *
+ * <p>Lifecycle: the pool starts on the first {@link #getConnection()} or on {@link #start()}; from then on
+ * the settings are frozen and setters throw {@link IllegalStateException}. Invalid settings fail at the
+ * setter, or at start when they depend on each other, with a message naming the setting and its value.
+ * Passwords never appear in {@link #toString()}, logs or exception messages.
+ *
+ * <p>Thread safety: every method may be called from any thread. {@link #getConnection()} is the hot path and
+ * takes no lock; waiting for a connection parks the caller (cheap on virtual threads) in a fair queue.
+ */
+public final class BerthDataSource implements DataSource, AutoCloseable {
+
+    private final ReentrantLock lifecycle = new ReentrantLock();
+    private final Settings settings = new Settings();
+    private volatile Pool<PhysicalConnection> pool;
+    private volatile boolean closed;
+    private volatile String runningName;
+    private volatile Settings running;
+    private volatile Secrets secrets = new Secrets();
+    private volatile PrintWriter logWriter;
+
+    /** Creates an unconfigured data source; set at least {@link #setJdbcUrl jdbcUrl} before use. */
+    public BerthDataSource() {
+    }
+
+    /**
+     * Creates a data source from properties with HikariCP's keys ({@code jdbcUrl}, {@code username},
+     * {@code maximumPoolSize}, ...); keys starting with {@code dataSource.} (or {@code dataSourceProperties.})
+     * become pgjdbc properties.
+     *
+     * {@snippet :
+     * Properties p = new Properties();
+     * p.setProperty("jdbcUrl", "postgres://app:secret@db:5432/app");
+     * p.setProperty("maximumPoolSize", "20");
+     * p.setProperty("dataSource.sslmode", "require");
+     * BerthDataSource db = new BerthDataSource(p);
+     * }
+     *
+     * @param properties the settings
+     * @throws IllegalArgumentException for an unknown key or a bad value, naming both
+     */
+    public BerthDataSource(Properties properties) {
+        PropertyNames.apply(properties, this);
+    }
+
+    /**
+     * Creates a data source for a {@code postgres://user:password@host:port/db?sslmode=...},
+     * {@code postgresql://...} or {@code jdbc:postgresql://...} URL, as found in {@code DATABASE_URL}.
+     *
+     * {@snippet :
+     * BerthDataSource db = BerthDataSource.fromUrl(System.getenv("DATABASE_URL"));
+     * }
+     *
+     * @param url the database URL; user and password in it are percent-decoded
+     * @return a data source with default pool settings, not started yet
+     * @throws IllegalArgumentException when the URL is missing or not a PostgreSQL URL
+     */
+    public static BerthDataSource fromUrl(String url) {
+        BerthDataSource dataSource = new BerthDataSource();
+        dataSource.setJdbcUrl(url);
+        return dataSource;
+    }
+
+    /** @return a builder for a data source, with HikariCP's setting names and defaults */
+    public static BerthDataSourceBuilder builder() {
+        return new BerthDataSourceBuilder(new BerthDataSource());
+    }
+
+    // ---- lifecycle -------------------------------------------------------------------------------------
+
+    /**
+     * Checks the settings and starts the pool, which then opens {@code minimumIdle} connections in the
+     * background. Does nothing when already started. Optional: the first {@link #getConnection()} starts it.
+     *
+     * @throws IllegalArgumentException naming the first bad setting and its value
+     * @throws IllegalStateException when the data source was closed
+     */
+    public void start() {
+        startPool();
+    }
+
+    private Pool<PhysicalConnection> startPool() {
+        lifecycle.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException(closedMessage());
+            }
+            if (pool == null) {
+                settings.validate();
+                Settings frozen = settings.copy();
+                PoolConfig config = frozen.toPoolConfig(); // may still refuse a setting; nothing has changed yet
+                runningName = config.name();
+                running = frozen;
+                settings.poolName = runningName;
+                secrets = frozen.secrets();
+                pool = Pool.open(config, new PgConnectionFactory(frozen));
+            }
+            return pool;
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /**
+     * Borrows a connection, starting the pool if needed and waiting up to {@code connectionTimeout}.
+     * Closing the connection gives it back.
+     *
+     * @return a pooled connection
+     * @throws SQLTransientConnectionException when none became free in time or none could be opened; the
+     *         message explains the pool's state, the cause carries the last connection failure
+     * @throws SQLNonTransientConnectionException when the settings are invalid or the data source is closed
+     */
+    @Override
+    public Connection getConnection() throws SQLException {
+        Pool<PhysicalConnection> current = pool;
+        if (current == null) {
+            current = startOrExplain();
+        }
+        Lease<PhysicalConnection> lease;
+        try {
+            lease = current.acquire();
+        } catch (PoolTimeoutException e) {
+            Settings frozen = running;
+            throw unavailable(e, " [BerthDataSource settings: connectionTimeout=" + frozen.connectionTimeout
+                    + " ms, maximumPoolSize=" + frozen.maximumPoolSize + "]");
+        } catch (PoolClosedException e) {
+            throw new SQLNonTransientConnectionException(closedMessage(), "08003", e);
+        } catch (PoolException e) {
+            throw unavailable(e, "");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLTransientConnectionException("interrupted while waiting for a connection from pool "
+                    + runningName + "; nothing was borrowed", "08001", e);
+        }
+        return new PooledConnection(lease);
+    }
+
+    private Pool<PhysicalConnection> startOrExplain() throws SQLException {
+        try {
+            return startPool();
+        } catch (IllegalArgumentException e) {
+            throw new SQLNonTransientConnectionException("BerthDataSource cannot start: " + e.getMessage(), "08001", e);
+        } catch (IllegalStateException e) {
+            throw new SQLNonTransientConnectionException(e.getMessage(), "08003", e);
+        }
+    }
+
+    /** The pool's explanation (it names the pool, its state and the last connection failure), as JDBC wants it. */
+    private SQLTransientConnectionException unavailable(PoolException failure, String settings) {
+        Secrets known = secrets;
+        Throwable cause = failure.getCause();
+        String state = cause instanceof SQLException sql && sql.getSQLState() != null ? sql.getSQLState() : "08001";
+        String reason = cause == null || String.valueOf(failure.getMessage()).contains(String.valueOf(cause.getMessage()))
+                ? "" : " Last connection failure: " + cause.getMessage();
+        return new SQLTransientConnectionException(known.mask(failure.getMessage() + reason + settings), state,
+                known.scrub(failure));
+    }
+
+    /**
+     * Borrows a connection for the given credentials, which must be the configured ones: a pool holds
+     * connections of one user.
+     *
+     * @param username must equal the configured username
+     * @param password must equal the configured password
+     * @return a pooled connection
+     * @throws SQLFeatureNotSupportedException when the credentials differ from the configured ones
+     */
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        String user;
+        String pass;
+        lifecycle.lock();
+        try {
+            user = settings.effectiveUser();
+            pass = settings.effectivePassword();
+        } finally {
+            lifecycle.unlock();
+        }
+        if (!Objects.equals(user, username) || !Objects.equals(pass == null ? "" : pass, password == null ? "" : password)) {
+            throw new SQLFeatureNotSupportedException("BerthDataSource pools connections of user " + user
+                    + " only and cannot open connections for other credentials (user " + username
+                    + "); create a separate BerthDataSource for that user");
+        }
+        return getConnection();
+    }
+
+    /**
+     * A snapshot of the pool's counters and wait/hold percentiles; all zero before the pool starts.
+     *
+     * @return the current statistics
+     */
+    public PoolStats stats() {
+        Pool<PhysicalConnection> current = pool;
+        if (current != null) {
+            return current.stats();
+        }
+        PoolStats.Percentiles none = new PoolStats.Percentiles(0, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+        String name = get(s -> s.poolName == null ? "BerthDataSource (not started)" : s.poolName);
+        return new PoolStats(name, 0, 0, 0, 0, get(s -> s.maximumPoolSize), 0, 0, 0, 0, 0, none, none);
+    }
+
+    /** @return whether the pool has started and is not closed */
+    public boolean isRunning() {
+        return pool != null && !closed;
+    }
+
+    /** @return whether {@link #close()} was called */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Closes the pool: new borrows fail, waiting callers get an error, idle connections close, and
+     * connections still borrowed are awaited briefly and then closed. Idempotent.
+     */
+    @Override
+    public void close() {
+        Pool<PhysicalConnection> current;
+        lifecycle.lock();
+        try {
+            closed = true;
+            current = pool;
+        } finally {
+            lifecycle.unlock();
+        }
+        if (current != null) {
+            current.close();
+        }
+    }
+
+    private String closedMessage() {
+        return "BerthDataSource " + (runningName == null ? "" : runningName + " ")
+                + "is closed; connections can no longer be borrowed from it (create a new one to reconnect)";
+    }
+
+    // ---- settings plumbing -----------------------------------------------------------------------------
+
+    /** Applies a change while the pool has not started yet; fails naming the setting afterwards. */
+    void set(String setting, Consumer<Settings> change) {
+        lifecycle.lock();
+        try {
+            if (pool != null || closed) {
+                throw new IllegalStateException(setting + " cannot change: BerthDataSource " + runningName
+                        + " has " + (closed ? "been closed" : "started")
+                        + " and its settings are frozen; set it before start() or the first getConnection()");
+            }
+            change.accept(settings);
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    <T> T get(Function<Settings, T> reader) {
+        lifecycle.lock();
+        try {
+            return reader.apply(settings);
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /** @return a copy of the current settings, checked as start would check them (for the builder and tests) */
+    Settings validatedSettings() {
+        return get(s -> {
+            s.validate();
+            return s.copy();
+        });
+    }
+
+    @Override
+    public String toString() {
+        String state = closed ? "closed" : pool != null ? "running" : "not started";
+        return "BerthDataSource{" + state + ", poolName=" + get(s -> s.poolName) + ", " + get(Settings::toString) + '}';
+    }
+
+    // ---- JavaBean settings (HikariCP names and defaults) -----------------------------------------------
+
+    /**
+     * @param jdbcUrl {@code jdbc:postgresql://host:5432/db}, or {@code postgres://user:password@host:5432/db?...}
+     *        whose user and password become the defaults for {@link #setUsername} and {@link #setPassword}
+     * @throws IllegalArgumentException when it is not a PostgreSQL URL
+     */
+    public void setJdbcUrl(String jdbcUrl) { set("jdbcUrl", s -> s.jdbcUrl(jdbcUrl)); }
+    /** @return the {@code jdbc:postgresql:} URL (credentials of a {@code postgres://} URL removed) */
+    public String getJdbcUrl() { return get(s -> s.jdbcUrl); }
+
+    /**
+     * Accepted for HikariCP configurations that name the driver; berth always uses pgjdbc.
+     *
+     * @param className must be {@code org.postgresql.Driver}
+     * @throws IllegalArgumentException for any other driver class
+     */
+    public void setDriverClassName(String className) { PropertyNames.checkDriver(className); }
+    /** @return {@code org.postgresql.Driver}, the only driver berth uses */
+    public String getDriverClassName() { return PropertyNames.DRIVER; }
+
+    /** @param username the database user; overrides a user given in the URL */
+    public void setUsername(String username) { set("username", s -> s.username = username); }
+    /** @return the database user (from the URL unless set) */
+    public String getUsername() { return get(Settings::effectiveUser); }
+
+    /** @param password the database password; overrides a password given in the URL; never shown */
+    public void setPassword(String password) { set("password", s -> s.password = password); }
+    /** @return the database password (for JavaBean tools; berth never prints it) */
+    public String getPassword() { return get(Settings::effectivePassword); }
+
+    /** @param size most connections open at once, idle and in use (default 10, at least 1) */
+    public void setMaximumPoolSize(int size) { set("maximumPoolSize", s -> s.maximumPoolSize(size)); }
+    /** @return most connections open at once */
+    public int getMaximumPoolSize() { return get(s -> s.maximumPoolSize); }
+
+    /** @param idle idle connections kept ready (default: same as maximumPoolSize, a fixed-size pool) */
+    public void setMinimumIdle(int idle) { set("minimumIdle", s -> s.minimumIdle(idle)); }
+    /** @return idle connections kept ready (maximumPoolSize unless set) */
+    public int getMinimumIdle() { return get(Settings::effectiveMinimumIdle); }
+
+    /** @param millis longest wait in {@link #getConnection()} (default 30,000 ms, positive) */
+    public void setConnectionTimeout(long millis) { set("connectionTimeout", s -> s.connectionTimeout = Settings.positive("connectionTimeout", millis)); }
+    /** @return longest wait in {@link #getConnection()}, in ms */
+    public long getConnectionTimeout() { return get(s -> s.connectionTimeout); }
+
+    /** @param millis idle time after which connections above minimumIdle close (default 600,000 ms; 0 = never) */
+    public void setIdleTimeout(long millis) { set("idleTimeout", s -> s.idleTimeout = Settings.notNegative("idleTimeout", millis)); }
+    /** @return idle time after which surplus connections close, in ms */
+    public long getIdleTimeout() { return get(s -> s.idleTimeout); }
+
+    /** @param millis age at which a connection is retired, with jitter (default 1,800,000 ms; 0 = never) */
+    public void setMaxLifetime(long millis) { set("maxLifetime", s -> s.maxLifetime = Settings.notNegative("maxLifetime", millis)); }
+    /** @return age at which a connection is retired, in ms */
+    public long getMaxLifetime() { return get(s -> s.maxLifetime); }
+
+    /** @param millis how often idle connections are pinged (default 120,000 ms; 0 = never) */
+    public void setKeepaliveTime(long millis) { set("keepaliveTime", s -> s.keepaliveTime = Settings.notNegative("keepaliveTime", millis)); }
+    /** @return how often idle connections are pinged, in ms */
+    public long getKeepaliveTime() { return get(s -> s.keepaliveTime); }
+
+    /** @param millis longest a liveness check may take (default 5,000 ms, positive) */
+    public void setValidationTimeout(long millis) { set("validationTimeout", s -> s.validationTimeout = Settings.positive("validationTimeout", millis)); }
+    /** @return longest a liveness check may take, in ms */
+    public long getValidationTimeout() { return get(s -> s.validationTimeout); }
+
+    /**
+     * Stored and exposed for configuration compatibility; berth does not report leaks from it yet
+     * (leak reporting is planned and will use this value).
+     *
+     * @param millis hold time after which a borrowed connection counts as leaked (default 0 = off)
+     */
+    public void setLeakDetectionThreshold(long millis) { set("leakDetectionThreshold", s -> s.leakDetectionThreshold = Settings.notNegative("leakDetectionThreshold", millis)); }
+    /** @return hold time after which a borrowed connection counts as leaked, in ms (0 = off) */
+    public long getLeakDetectionThreshold() { return get(s -> s.leakDetectionThreshold); }
+
+    /** @param poolName names the pool in errors, stats and {@code application_name} (default "berth-jdbc-N") */
+    public void setPoolName(String poolName) { set("poolName", s -> s.poolName = poolName); }
+    /** @return the pool's name; {@code null} before start unless set */
+    public String getPoolName() { return get(s -> s.poolName); }
+
+    /** @param autoCommit autocommit mode of fresh and returned connections (default true) */
+    public void setAutoCommit(boolean autoCommit) { set("autoCommit", s -> s.autoCommit = autoCommit); }
+    /** @return autocommit mode of fresh and returned connections */
+    public boolean isAutoCommit() { return get(s -> s.autoCommit); }
+
+    /** @param readOnly read-only mode of fresh and returned connections (default false) */
+    public void setReadOnly(boolean readOnly) { set("readOnly", s -> s.readOnly = readOnly); }
+    /** @return read-only mode of fresh and returned connections */
+    public boolean isReadOnly() { return get(s -> s.readOnly); }
+
+    /**
+     * @param isolation TRANSACTION_READ_UNCOMMITTED, TRANSACTION_READ_COMMITTED, TRANSACTION_REPEATABLE_READ
+     *        or TRANSACTION_SERIALIZABLE; {@code null} (default) keeps the server's default
+     * @throws IllegalArgumentException for any other name, listing the allowed ones
+     */
+    public void setTransactionIsolation(String isolation) { set("transactionIsolation", s -> s.transactionIsolation(isolation)); }
+    /** @return the configured isolation name, or {@code null} for the server's default */
+    public String getTransactionIsolation() { return get(s -> s.transactionIsolation); }
+
+    /** @param schema schema of fresh and returned connections ({@code null}, the default, keeps search_path) */
+    public void setSchema(String schema) { set("schema", s -> s.schema = schema); }
+    /** @return the configured schema, or {@code null} */
+    public String getSchema() { return get(s -> s.schema); }
+
+    /** @param sql a statement run once on every new connection (default none) */
+    public void setConnectionInitSql(String sql) { set("connectionInitSql", s -> s.connectionInitSql = sql); }
+    /** @return the statement run on every new connection, or {@code null} */
+    public String getConnectionInitSql() { return get(s -> s.connectionInitSql); }
+
+    /** @param properties pgjdbc connection properties ({@code sslmode}, {@code ApplicationName}, ...), copied */
+    public void setDataSourceProperties(Properties properties) {
+        set("dataSourceProperties", s -> {
+            s.dataSourceProperties = new Properties();
+            s.dataSourceProperties.putAll(properties);
+        });
+    }
+    /** @return a copy of the pgjdbc connection properties */
+    public Properties getDataSourceProperties() { return get(s -> s.copy().dataSourceProperties); }
+
+    /** @param name a pgjdbc property name; @param value its value (as text) */
+    public void addDataSourceProperty(String name, Object value) {
+        set("dataSourceProperties", s -> s.dataSourceProperties.setProperty(name, String.valueOf(value)));
+    }
+
+    // ---- DataSource plumbing ---------------------------------------------------------------------------
+
+    /** @return the log writer set by {@link #setLogWriter}; berth logs through {@link System.Logger} */
+    @Override
+    public PrintWriter getLogWriter() { return logWriter; }
+
+    /** @param out stored for JDBC compatibility; berth logs through {@link System.Logger} */
+    @Override
+    public void setLogWriter(PrintWriter out) { logWriter = out; }
+
+    /** @param seconds sets connectionTimeout in seconds (0 leaves it unchanged); only before start */
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+        if (seconds > 0) {
+            try {
+                setConnectionTimeout(seconds * 1000L);
+            } catch (IllegalStateException e) {
+                throw new SQLException(e.getMessage(), "HY000", e);
+            }
+        }
+    }
+
+    /** @return connectionTimeout in whole seconds, rounded up */
+    @Override
+    public int getLoginTimeout() { return (int) ((getConnectionTimeout() + 999) / 1000); }
+
+    /** @throws SQLFeatureNotSupportedException always: berth logs through {@link System.Logger} */
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        throw new SQLFeatureNotSupportedException("berth logs through System.Logger, not java.util.logging");
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        throw new SQLException("BerthDataSource wraps no " + iface.getName() + "; it implements DataSource itself");
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) {
+        return iface.isInstance(this);
+    }
+}

@@ -1,0 +1,433 @@
+package dev.berth.jdbc;
+
+import dev.berth.pool.Lease;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.sql.CallableStatement;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLClientInfoException;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.locks.ReentrantLock;
+import org.postgresql.core.BaseConnection;
+
+/**
+ * The {@link Connection} a borrower gets: forwards to pgjdbc, remembers what the borrower changed (through
+ * {@link PhysicalConnection}), and on {@link #close()} closes forgotten statements, resets the session and
+ * gives the lease back. A connection that lost its server (see {@link ConnectionLoss}), was aborted, or
+ * could not be reset is destroyed instead of returned.
+ *
+ * <p>One borrower uses it at a time, like any JDBC connection; {@code close()} and {@code abort()} may come
+ * from another thread and take effect once.
+ */
+final class PooledConnection extends ForwardingConnection {
+
+    private static final System.Logger LOG = System.getLogger(PooledConnection.class.getName());
+    private static final String CLOSED_MESSAGE = "connection is closed: it went back to the pool; get a new one from the DataSource";
+    private static final VarHandle CLOSED;
+
+    static {
+        try {
+            CLOSED = MethodHandles.lookup().findVarHandle(PooledConnection.class, "closed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Lease<PhysicalConnection> lease;
+    private final PhysicalConnection physical;
+    private final BaseConnection delegate;
+    private final ReentrantLock statementsLock = new ReentrantLock();
+    private final ArrayList<TrackedStatement> openStatements = new ArrayList<>();
+    private volatile boolean closed;
+    private volatile boolean lost;
+
+    PooledConnection(Lease<PhysicalConnection> lease) {
+        this.lease = lease;
+        this.physical = lease.get();
+        this.delegate = physical.connection();
+    }
+
+    // ---- lifecycle -------------------------------------------------------------------------------------
+
+    /** Closes open statements, resets the session and returns the connection; later calls do nothing. */
+    @Override
+    public void close() {
+        if (!CLOSED.compareAndSet(this, false, true)) {
+            return;
+        }
+        try {
+            closeOpenStatements();
+            if (lost || delegate.isClosed()) {
+                lease.markBroken();
+            } else {
+                physical.reset();
+            }
+        } catch (SQLException | RuntimeException e) {
+            lease.markBroken();
+            LOG.log(System.Logger.Level.WARNING, () -> "a returned connection could not be reset and is closed instead: "
+                    + e.getMessage() + " (SQLSTATE " + (e instanceof SQLException s ? s.getSQLState() : "none") + ')');
+        } finally {
+            lease.close();
+        }
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Closes the physical connection for good: it is destroyed, not returned. */
+    @Override
+    public void abort(Executor executor) throws SQLException {
+        if (executor == null) {
+            throw new SQLException("abort needs an executor to run the abort on; pass one, e.g. Runnable::run", "HY009");
+        }
+        if (!CLOSED.compareAndSet(this, false, true)) {
+            return;
+        }
+        lost = true;
+        lease.markBroken();
+        try {
+            delegate.abort(executor);
+        } finally {
+            lease.close();
+        }
+    }
+
+    @Override
+    public boolean isValid(int timeoutSeconds) throws SQLException {
+        if (closed) {
+            return false;
+        }
+        try {
+            boolean valid = delegate.isValid(timeoutSeconds);
+            if (!valid && !lost) {
+                // the server did not answer: the connection is not fit for the next borrower either
+                lost = true;
+                lease.markBroken();
+            }
+            return valid;
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** Throws the "connection is closed" error when this connection was closed. */
+    void checkOpen() throws SQLException {
+        if (closed) {
+            throw new SQLNonTransientConnectionException(CLOSED_MESSAGE, "08003");
+        }
+    }
+
+    @Override
+    BaseConnection delegate() throws SQLException {
+        checkOpen();
+        return delegate;
+    }
+
+    @Override
+    BaseConnection clientInfoDelegate() throws SQLClientInfoException {
+        if (closed) {
+            throw new SQLClientInfoException(CLOSED_MESSAGE, "08003", 0, Map.of());
+        }
+        return delegate;
+    }
+
+    /** Notes a connection loss (the connection is destroyed on return) and hands the failure back. */
+    @Override
+    SQLException failed(SQLException failure) {
+        if (!lost && ConnectionLoss.isLoss(failure)) {
+            lost = true;
+            lease.markBroken();
+        }
+        return failure;
+    }
+
+    // ---- statements ------------------------------------------------------------------------------------
+
+    private <S extends Statement> S track(S statement, Class<S> type) {
+        TrackedStatement handler = new TrackedStatement(this, statement);
+        statementsLock.lock();
+        try {
+            openStatements.add(handler);
+        } finally {
+            statementsLock.unlock();
+        }
+        return handler.proxy(type);
+    }
+
+    void untrack(TrackedStatement statement) {
+        statementsLock.lock();
+        try {
+            for (int i = openStatements.size() - 1; i >= 0; i--) {
+                if (openStatements.get(i) == statement) {
+                    openStatements.remove(i);
+                    return;
+                }
+            }
+        } finally {
+            statementsLock.unlock();
+        }
+    }
+
+    private void closeOpenStatements() throws SQLException {
+        TrackedStatement[] left;
+        statementsLock.lock();
+        try {
+            if (openStatements.isEmpty()) {
+                return;
+            }
+            left = openStatements.toArray(TrackedStatement[]::new);
+            openStatements.clear();
+        } finally {
+            statementsLock.unlock();
+        }
+        SQLException failure = null;
+        for (TrackedStatement statement : left) {
+            try {
+                statement.closeDelegate();
+            } catch (SQLException e) {
+                failed(e);
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** @return how many statements the borrower has open (for tests) */
+    int openStatementCount() {
+        statementsLock.lock();
+        try {
+            return openStatements.size();
+        } finally {
+            statementsLock.unlock();
+        }
+    }
+
+    @Override
+    public Statement createStatement() throws SQLException {
+        try {
+            return track(delegate().createStatement(), Statement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public Statement createStatement(int type, int concurrency) throws SQLException {
+        try {
+            return track(delegate().createStatement(type, concurrency), Statement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public Statement createStatement(int type, int concurrency, int holdability) throws SQLException {
+        try {
+            return track(delegate().createStatement(type, concurrency, holdability), Statement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql) throws SQLException {
+        try {
+            return track(delegate().prepareStatement(sql), PreparedStatement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int type, int concurrency) throws SQLException {
+        try {
+            return track(delegate().prepareStatement(sql, type, concurrency), PreparedStatement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int type, int concurrency, int holdability) throws SQLException {
+        try {
+            return track(delegate().prepareStatement(sql, type, concurrency, holdability), PreparedStatement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
+        try {
+            return track(delegate().prepareStatement(sql, autoGeneratedKeys), PreparedStatement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
+        try {
+            return track(delegate().prepareStatement(sql, columnIndexes), PreparedStatement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
+        try {
+            return track(delegate().prepareStatement(sql, columnNames), PreparedStatement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql) throws SQLException {
+        try {
+            return track(delegate().prepareCall(sql), CallableStatement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int type, int concurrency) throws SQLException {
+        try {
+            return track(delegate().prepareCall(sql, type, concurrency), CallableStatement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int type, int concurrency, int holdability) throws SQLException {
+        try {
+            return track(delegate().prepareCall(sql, type, concurrency, holdability), CallableStatement.class);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    // ---- session state (tracked, so that reset restores only what changed) ------------------------------
+
+    @Override
+    public void setAutoCommit(boolean autoCommit) throws SQLException {
+        delegate();
+        try {
+            physical.setAutoCommit(autoCommit);
+            // shown in the pool's reports on long holders ("who holds the connections, doing what?")
+            lease.state(autoCommit ? null : "transaction (autocommit off)");
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public boolean getAutoCommit() throws SQLException {
+        return delegate().getAutoCommit();
+    }
+
+    @Override
+    public void setReadOnly(boolean readOnly) throws SQLException {
+        delegate();
+        try {
+            physical.setReadOnly(readOnly);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public boolean isReadOnly() throws SQLException {
+        return delegate().isReadOnly();
+    }
+
+    @Override
+    public void setTransactionIsolation(int level) throws SQLException {
+        delegate();
+        try {
+            physical.setTransactionIsolation(level);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public int getTransactionIsolation() throws SQLException {
+        try {
+            return delegate().getTransactionIsolation();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public void setSchema(String schema) throws SQLException {
+        delegate();
+        try {
+            physical.setSchema(schema);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public String getSchema() throws SQLException {
+        try {
+            return delegate().getSchema();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public void setCatalog(String catalog) throws SQLException {
+        delegate();
+        try {
+            physical.setCatalog(catalog);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public String getCatalog() throws SQLException {
+        return delegate().getCatalog();
+    }
+
+    @Override
+    public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
+        delegate();
+        try {
+            physical.setNetworkTimeout(milliseconds);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public int getNetworkTimeout() throws SQLException {
+        return delegate().getNetworkTimeout();
+    }
+
+    @Override
+    public String toString() {
+        return "pooled connection (" + (closed ? "closed" : "open") + ") over " + physical;
+    }
+}

@@ -1,0 +1,180 @@
+package dev.berth.jdbc;
+
+import dev.berth.pool.PoolConfig;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The settings of a {@link BerthDataSource}, under HikariCP's names and with HikariCP's defaults. Setters
+ * check what they can alone and fail naming the setting and the value; {@link #validate()} checks the
+ * rest. Not thread-safe: {@link BerthDataSource} guards it and freezes a copy when the pool starts.
+ */
+final class Settings implements Cloneable {
+
+    static final Map<String, Integer> ISOLATIONS = Map.of(
+            "TRANSACTION_READ_UNCOMMITTED", Connection.TRANSACTION_READ_UNCOMMITTED,
+            "TRANSACTION_READ_COMMITTED", Connection.TRANSACTION_READ_COMMITTED,
+            "TRANSACTION_REPEATABLE_READ", Connection.TRANSACTION_REPEATABLE_READ,
+            "TRANSACTION_SERIALIZABLE", Connection.TRANSACTION_SERIALIZABLE);
+    private static final String ALLOWED_ISOLATIONS =
+            "TRANSACTION_READ_UNCOMMITTED, TRANSACTION_READ_COMMITTED, TRANSACTION_REPEATABLE_READ, TRANSACTION_SERIALIZABLE";
+    private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
+
+    /** Unset minimumIdle: follows maximumPoolSize, as in HikariCP. */
+    static final int UNSET = -1;
+
+    String jdbcUrl;
+    String urlUser;
+    String urlPassword;
+    String username;
+    String password;
+    int maximumPoolSize = 10;
+    int minimumIdle = UNSET;
+    long connectionTimeout = 30_000;
+    long idleTimeout = 600_000;
+    long maxLifetime = 1_800_000;
+    long keepaliveTime = 120_000;
+    long validationTimeout = 5_000;
+    long leakDetectionThreshold;
+    String poolName;
+    boolean autoCommit = true;
+    boolean readOnly;
+    String transactionIsolation;
+    String schema;
+    String connectionInitSql;
+    Properties dataSourceProperties = new Properties();
+
+    void jdbcUrl(String url) {
+        PostgresUrl parsed = PostgresUrl.parse(url);
+        jdbcUrl = parsed.jdbcUrl();
+        urlUser = parsed.user();
+        urlPassword = parsed.password();
+    }
+
+    String effectiveUser() {
+        return username != null ? username : urlUser;
+    }
+
+    String effectivePassword() {
+        return password != null ? password : urlPassword;
+    }
+
+    int effectiveMinimumIdle() {
+        return minimumIdle == UNSET ? maximumPoolSize : minimumIdle;
+    }
+
+    void maximumPoolSize(int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("maximumPoolSize is " + size
+                    + " but must be at least 1; set it to the most connections this pool may open (default 10)");
+        }
+        maximumPoolSize = size;
+    }
+
+    void minimumIdle(int idle) {
+        if (idle < 0) {
+            throw new IllegalArgumentException("minimumIdle is " + idle
+                    + " but must be 0 or more; leave it unset to keep maximumPoolSize connections ready");
+        }
+        minimumIdle = idle;
+    }
+
+    static long notNegative(String setting, long millis) {
+        if (millis < 0) {
+            throw new IllegalArgumentException(setting + " is " + millis + " ms but must not be negative (0 turns it off)");
+        }
+        return millis;
+    }
+
+    static long positive(String setting, long millis) {
+        if (millis <= 0) {
+            throw new IllegalArgumentException(setting + " is " + millis + " ms but must be positive");
+        }
+        return millis;
+    }
+
+    void transactionIsolation(String name) {
+        if (name != null && !ISOLATIONS.containsKey(name.strip().toUpperCase(Locale.ROOT))) {
+            throw new IllegalArgumentException("transactionIsolation is \"" + name + "\" but must be one of "
+                    + ALLOWED_ISOLATIONS + " (or unset for the server's default)");
+        }
+        transactionIsolation = name == null ? null : name.strip().toUpperCase(Locale.ROOT);
+    }
+
+    /** @return the JDBC level of the configured isolation, or {@code null} for the server's default */
+    Integer isolationLevel() {
+        return transactionIsolation == null ? null : ISOLATIONS.get(transactionIsolation);
+    }
+
+    /** Checks the settings that depend on each other; setters checked the others. */
+    void validate() {
+        if (jdbcUrl == null) {
+            PostgresUrl.parse(null); // throws the "jdbcUrl is missing" message
+        }
+        if (minimumIdle > maximumPoolSize) {
+            throw new IllegalArgumentException("minimumIdle (" + minimumIdle + ") is greater than maximumPoolSize ("
+                    + maximumPoolSize + "); lower minimumIdle or raise maximumPoolSize");
+        }
+        positive("connectionTimeout", connectionTimeout);
+        positive("validationTimeout", validationTimeout);
+    }
+
+    String poolNameOrDefault() {
+        if (poolName == null) {
+            poolName = "berth-jdbc-" + POOL_NUMBER.incrementAndGet();
+        }
+        return poolName;
+    }
+
+    /** @return the pool engine's settings for these JDBC settings */
+    PoolConfig toPoolConfig() {
+        return PoolConfig.builder()
+                .name(poolNameOrDefault())
+                .maxSize(maximumPoolSize)
+                .minIdle(effectiveMinimumIdle())
+                .acquireTimeout(Duration.ofMillis(connectionTimeout))
+                .idleTimeout(Duration.ofMillis(idleTimeout))
+                .maxLifetime(Duration.ofMillis(maxLifetime))
+                .keepaliveTime(Duration.ofMillis(keepaliveTime))
+                .validationTimeout(Duration.ofMillis(validationTimeout))
+                .build();
+    }
+
+    /** @return a copy that later changes to this one do not affect */
+    Settings copy() {
+        try {
+            Settings copy = (Settings) super.clone();
+            copy.dataSourceProperties = new Properties();
+            copy.dataSourceProperties.putAll(dataSourceProperties);
+            return copy;
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** @return the secrets messages must never show */
+    Secrets secrets() {
+        return new Secrets(password, urlPassword, dataSourceProperties.getProperty("password"));
+    }
+
+    @Override
+    public String toString() {
+        return "jdbcUrl=" + PostgresUrl.mask(jdbcUrl) + ", username=" + effectiveUser()
+                + ", password=" + (effectivePassword() == null ? "<none>" : "<masked>")
+                + ", maximumPoolSize=" + maximumPoolSize + ", minimumIdle=" + effectiveMinimumIdle()
+                + ", connectionTimeout=" + connectionTimeout + ", idleTimeout=" + idleTimeout
+                + ", maxLifetime=" + maxLifetime + ", keepaliveTime=" + keepaliveTime
+                + ", validationTimeout=" + validationTimeout + ", leakDetectionThreshold=" + leakDetectionThreshold
+                + ", autoCommit=" + autoCommit + ", readOnly=" + readOnly
+                + ", transactionIsolation=" + (transactionIsolation == null ? "<server default>" : transactionIsolation)
+                + ", schema=" + (schema == null ? "<server default>" : schema)
+                + ", connectionInitSql=" + (connectionInitSql == null ? "<none>" : "\"" + secrets().mask(connectionInitSql) + "\"")
+                + ", dataSourceProperties=" + dataSourceProperties.stringPropertyNames().stream().sorted()
+                        .map(k -> k + "=" + (k.toLowerCase(Locale.ROOT).contains("password") ? "<masked>" : dataSourceProperties.getProperty(k)))
+                        .toList();
+    }
+}
