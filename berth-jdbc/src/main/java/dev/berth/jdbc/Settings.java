@@ -40,6 +40,9 @@ final class Settings implements Cloneable {
     long keepaliveTime = 120_000;
     long validationTimeout = 5_000;
     long leakDetectionThreshold;
+    long slowLeaseThreshold;
+    boolean callSites;
+    dev.berth.pool.PoolListener poolListener = dev.berth.pool.PoolListener.NONE;
     String poolName;
     boolean autoCommit = true;
     boolean readOnly;
@@ -141,6 +144,10 @@ final class Settings implements Cloneable {
                 .maxLifetime(Duration.ofMillis(maxLifetime))
                 .keepaliveTime(Duration.ofMillis(keepaliveTime))
                 .validationTimeout(Duration.ofMillis(validationTimeout))
+                .leakDetectionThreshold(Duration.ofMillis(leakDetectionThreshold))
+                .slowLeaseThreshold(Duration.ofMillis(slowLeaseThreshold))
+                .callSites(callSites)
+                .listener(poolListener)
                 .build();
     }
 
