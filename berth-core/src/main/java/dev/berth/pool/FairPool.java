@@ -62,6 +62,9 @@ final class FairPool<R> implements Pool<R> {
     private final AtomicLong timeouts = new AtomicLong();
     private final AtomicLong creationFailures = new AtomicLong();
     private volatile Throwable lastCreationFailure;
+    private final AtomicLong failureStreak = new AtomicLong();
+    private volatile long lastFailureLog;
+    private static final long FAILURE_LOG_NANOS = TimeUnit.SECONDS.toNanos(30);
     private final LatencyHistogram acquireWait = new LatencyHistogram();
     private final LatencyHistogram holdTime = new LatencyHistogram();
     private final Diagnostics diagnostics;
@@ -523,6 +526,9 @@ final class FairPool<R> implements Pool<R> {
         }
         created.incrementAndGet();
         diagnostics.created();
+        if (failureStreak.getAndSet(0) > 0) {
+            LOG.log(Level.INFO, () -> "pool '" + name + "' creates resources again");
+        }
         long now = System.nanoTime();
         long lifetime = config.maxLifetime().toNanos();
         if (lifetime > 0) {
@@ -564,7 +570,7 @@ final class FairPool<R> implements Pool<R> {
                 structure.unlock();
             }
         }
-        LOG.log(Level.WARNING, () -> "pool '" + name + "' could not create a resource: " + failure);
+        logCreationFailure(failure);
         if (size.get() == 0) {
             // Nothing exists that could be returned to them: fail the waiters now, with the cause.
             // Only those who were already waiting when this attempt started; later ones get an attempt of their own.
@@ -581,6 +587,20 @@ final class FairPool<R> implements Pool<R> {
             // Others are leased and will come back; waiters keep waiting and time out with this cause.
             LockSupport.parkNanos(Math.min(config.acquireTimeout().toNanos() / 4, TimeUnit.SECONDS.toNanos(1)));
             requestCreation();
+        }
+    }
+
+    /** The first failure of a streak is a WARNING; repeats are summarised at most every 30 s, not one line each. */
+    private void logCreationFailure(Throwable failure) {
+        long now = System.nanoTime();
+        long streak = failureStreak.incrementAndGet();
+        long last = lastFailureLog;
+        if (streak == 1 || now - last >= FAILURE_LOG_NANOS) {
+            lastFailureLog = now;
+            LOG.log(Level.WARNING, () -> "pool '" + name + "' could not create a resource"
+                    + (streak > 1 ? " (" + streak + " failures in a row)" : "") + ": " + failure);
+        } else {
+            LOG.log(Level.DEBUG, () -> "pool '" + name + "' could not create a resource: " + failure);
         }
     }
 
