@@ -408,6 +408,18 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
     /** @return hold time after which a borrowed connection counts as leaked, in ms (0 = off) */
     public long getLeakDetectionThreshold() { return get(s -> s.leakDetectionThreshold); }
 
+    /**
+     * HikariCP's {@code dataSource} property: take physical connections from this data source (a pgjdbc
+     * {@code PGSimpleDataSource}, or any source whose connections unwrap to pgjdbc's {@code BaseConnection})
+     * instead of opening them from {@code jdbcUrl}. Credentials and driver properties then belong to it.
+     *
+     * @param dataSource the source of physical connections
+     */
+    public void setDataSource(javax.sql.DataSource dataSource) {
+        java.util.Objects.requireNonNull(dataSource, "dataSource must not be null");
+        set("dataSource", s -> s.dataSource = dataSource);
+    }
+
     /** @param millis a connection held longer is logged with its call site when returned (default 0 = off) */
     public void setSlowLeaseThreshold(long millis) { set("slowLeaseThreshold", s -> s.slowLeaseThreshold = Settings.notNegative("slowLeaseThreshold", millis)); }
     /** @return the slow-lease threshold in ms (0 = off) */

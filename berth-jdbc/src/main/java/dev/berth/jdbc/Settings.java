@@ -28,6 +28,8 @@ final class Settings implements Cloneable {
     static final int UNSET = -1;
 
     String jdbcUrl;
+    /** HikariCP's "dataSource": physical connections come from here instead of the driver, when set. */
+    javax.sql.DataSource dataSource;
     String urlUser;
     String urlPassword;
     String username;
@@ -115,7 +117,7 @@ final class Settings implements Cloneable {
 
     /** Checks the settings that depend on each other; setters checked the others. */
     void validate() {
-        if (jdbcUrl == null) {
+        if (jdbcUrl == null && dataSource == null) {
             PostgresUrl.parse(null); // throws the "jdbcUrl is missing" message
         }
         if (minimumIdle > maximumPoolSize) {
