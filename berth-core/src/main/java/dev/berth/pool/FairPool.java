@@ -167,6 +167,7 @@ final class FairPool<R> implements Pool<R> {
         }
         if (waiter.cancel()) {
             waiting.decrementAndGet();
+            passOn(); // we may have been woken for an idle entry we will not take: wake the next waiter
             if (interrupted) {
                 throw new InterruptedException("interrupted while waiting for pool '" + name + "'");
             }
@@ -225,6 +226,7 @@ final class FairPool<R> implements Pool<R> {
             if (future.isCancelled() && waiter.cancel()) {
                 waiting.decrementAndGet();
                 waiter.timeout.cancel(false);
+                passOn();
             }
         });
         enqueue(waiter);
@@ -250,6 +252,7 @@ final class FairPool<R> implements Pool<R> {
         void expire() {
             if (cancel()) {
                 waiting.decrementAndGet();
+                passOn();
                 timeouts.incrementAndGet();
                 future.completeExceptionally(timeoutException(System.nanoTime() - start));
             }
