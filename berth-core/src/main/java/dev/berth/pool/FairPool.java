@@ -9,53 +9,41 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * berth's pool engine.
  *
- * <p>Hot path: entries live in a copy-on-write array; a borrower claims an idle one with one CAS on its
- * state, a returner hands it to the oldest waiter or publishes it idle. Fairness comes from one rule:
- * nobody takes an idle entry while callers wait, except to pass it to the head of the FIFO queue. The
- * waiter ("enqueue, then look for idle entries") and the returner ("publish idle, then look for waiters")
- * each re-check the other's side after a volatile write, so no entry stays idle while a waiter sleeps.
+ * <p>Hot path: entries live in an {@link EntryTable}; a borrower claims an idle one with one CAS on its
+ * state, a returner publishes it idle (or, when the {@link WaitQueue} is in FIFO mode, hands it to the oldest
+ * waiter). The waiter ("enqueue, then look for idle entries") and the returner ("publish idle, then look for
+ * waiters") each re-check the other's side after a volatile write, so no entry stays idle while a waiter
+ * sleeps. Who gets served first is the {@link WaitQueue}'s policy (bounded barging).
  *
  * <p>Slow paths (creation, destruction, validation, housekeeping) never run under a lock; the only lock
  * guards changes of the entry array and close's wait.
  */
 final class FairPool<R> implements Pool<R> {
     private static final System.Logger LOG = System.getLogger("dev.berth.pool");
-    @SuppressWarnings("rawtypes")
-    private static final PooledEntry[] NO_ENTRIES = new PooledEntry[0];
-
     private final PoolConfig config;
     private final ResourceFactory<R> factory;
     private final String name;
     private final long validateAfterIdleNanos;
 
-    private volatile PooledEntry<R>[] entries;
-    private final ReentrantLock structure = new ReentrantLock();
-    private final Condition emptied = structure.newCondition();
-    /** Entries that exist plus creations under way; never above maxSize. */
-    private final AtomicInteger size = new AtomicInteger();
+    private final EntryTable<R> table;
     private final AtomicInteger creating = new AtomicInteger();
-    private final AtomicInteger waiting = new AtomicInteger();
-    private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    private final WaitQueue<R> queue;
     private final Set<Thread> workers = ConcurrentHashMap.newKeySet();
     private final ScheduledThreadPoolExecutor scheduler;
     private volatile boolean closed;
-    /** Strict FIFO hand-off mode, entered when the head waiter has waited {@link #STARVATION_NANOS}. */
-    private volatile boolean fifo;
-    static final long STARVATION_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private final AtomicBoolean closing = new AtomicBoolean();
 
     private final AtomicLong created = new AtomicLong();
     private final AtomicLong destroyed = new AtomicLong();
@@ -69,7 +57,6 @@ final class FairPool<R> implements Pool<R> {
     private final LatencyHistogram holdTime = new LatencyHistogram();
     private final Diagnostics diagnostics;
 
-    @SuppressWarnings("unchecked")
     FairPool(PoolConfig config, ResourceFactory<R> factory) {
         if (config == null || factory == null) {
             throw new NullPointerException(config == null ? "config must not be null" : "factory must not be null");
@@ -79,7 +66,8 @@ final class FairPool<R> implements Pool<R> {
         this.name = config.name();
         this.validateAfterIdleNanos = config.validateAfterIdle().toNanos();
         this.diagnostics = new Diagnostics(config);
-        this.entries = (PooledEntry<R>[]) NO_ENTRIES;
+        this.table = new EntryTable<>(config.maxSize());
+        this.queue = new WaitQueue<>(table);
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "berth-" + name + "-housekeeper");
             t.setDaemon(true);
@@ -116,7 +104,7 @@ final class FairPool<R> implements Pool<R> {
             if (closed) {
                 throw closedException();
             }
-            PooledEntry<R> entry = fifo ? null : claimIdle();
+            PooledEntry<R> entry = queue.fifo() ? null : table.claimIdle();
             if (entry != null) {
                 if (usable(entry, start)) {
                     return lend(entry, start, start);
@@ -139,14 +127,14 @@ final class FairPool<R> implements Pool<R> {
         enqueue(waiter);
         boolean interrupted = false;
         while (waiter.result() == null) {
-            if (fifo) {
-                drain();
+            if (queue.fifo()) {
+                queue.drain();
             } else {
-                PooledEntry<R> entry = claimIdle();
+                PooledEntry<R> entry = table.claimIdle();
                 if (entry != null) {
                     if (waiter.cancel()) {
-                        waiting.decrementAndGet();
-                        passOn();
+                        queue.withdrawn();
+                        queue.passOn();
                         return entry;
                     }
                     publishIdle(entry); // something was handed over meanwhile: take that instead
@@ -166,8 +154,8 @@ final class FairPool<R> implements Pool<R> {
             }
         }
         if (waiter.cancel()) {
-            waiting.decrementAndGet();
-            passOn(); // we may have been woken for an idle entry we will not take: wake the next waiter
+            queue.withdrawn();
+            queue.passOn(); // we may have been woken for an idle entry we will not take: wake the next waiter
             if (interrupted) {
                 throw new InterruptedException("interrupted while waiting for pool '" + name + "'");
             }
@@ -200,7 +188,7 @@ final class FairPool<R> implements Pool<R> {
             future.completeExceptionally(closedException());
             return future;
         }
-        PooledEntry<R> entry = fifo ? null : claimIdle();
+        PooledEntry<R> entry = queue.fifo() ? null : table.claimIdle();
         if (entry != null) {
             if (!needsCheck(entry, start)) {
                 future.complete(lend(entry, start, start));
@@ -224,14 +212,14 @@ final class FairPool<R> implements Pool<R> {
         }
         future.whenComplete((lease, failure) -> {
             if (future.isCancelled() && waiter.cancel()) {
-                waiting.decrementAndGet();
+                queue.withdrawn();
                 waiter.timeout.cancel(false);
-                passOn();
+                queue.passOn();
             }
         });
         enqueue(waiter);
-        if (fifo) {
-            drain();
+        if (queue.fifo()) {
+            queue.drain();
         } else {
             waiter.wake();
         }
@@ -251,8 +239,8 @@ final class FairPool<R> implements Pool<R> {
 
         void expire() {
             if (cancel()) {
-                waiting.decrementAndGet();
-                passOn();
+                queue.withdrawn();
+                queue.passOn();
                 timeouts.incrementAndGet();
                 future.completeExceptionally(timeoutException(System.nanoTime() - start));
             }
@@ -261,8 +249,8 @@ final class FairPool<R> implements Pool<R> {
         /** Nobody runs for a future: waking it means trying to serve it an idle entry right here. */
         @Override
         void wake() {
-            PooledEntry<R> entry = claimIdle();
-            if (entry != null && !serve(this, entry)) {
+            PooledEntry<R> entry = table.claimIdle();
+            if (entry != null && !queue.serve(this, entry)) {
                 publishIdle(entry);
             }
         }
@@ -307,13 +295,12 @@ final class FairPool<R> implements Pool<R> {
     }
 
     private void enqueue(Waiter waiter) {
-        int queued = waiting.incrementAndGet();
-        if (size.get() >= config.maxSize()) {
+        int queued = queue.add(waiter);
+        if (table.slotsInUse() >= config.maxSize()) {
             diagnostics.waiterQueued(queued); // waiting for a creation is not saturation
         }
-        waiters.offer(waiter);
         if (closed) {
-            failAllWaiters(closedException());
+            queue.failAll(closedException());
             return;
         }
         requestCreation();
@@ -354,95 +341,6 @@ final class FairPool<R> implements Pool<R> {
         return valid;
     }
 
-    /** Claims the first idle entry (low indices first, so surplus entries at the end go idle and age out). */
-    private PooledEntry<R> claimIdle() {
-        for (PooledEntry<R> entry : entries) {
-            if (entry.state() == PooledEntry.IDLE && entry.claim(PooledEntry.IDLE, PooledEntry.LEASED)) {
-                return entry;
-            }
-        }
-        return null;
-    }
-
-    private boolean hasIdle() {
-        for (PooledEntry<R> entry : entries) {
-            if (entry.state() == PooledEntry.IDLE) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * An entry became idle while callers wait. Normally the head waiter is woken and competes for it with
-     * running callers (cheap: no hand-off to a thread that is not running). Once the head has waited
-     * {@link #STARVATION_NANOS}, the pool turns strictly FIFO: entries are handed to the head directly and
-     * newcomers queue behind it, until the queue drains. This bounds anyone's extra wait to about 1 ms while
-     * keeping throughput when leases are short.
-     */
-    private void signal() {
-        Waiter head = liveHead();
-        if (head == null) {
-            return;
-        }
-        if (fifo || System.nanoTime() - head.start >= STARVATION_NANOS) {
-            fifo = true;
-            drain();
-        } else {
-            head.wake();
-        }
-    }
-
-    /** After a waiter served itself: wake the next one if entries are still idle. */
-    private void passOn() {
-        if (waiting.get() > 0 && hasIdle()) {
-            signal();
-        }
-    }
-
-    private Waiter liveHead() {
-        Waiter head;
-        while ((head = waiters.peek()) != null && head.result() != null) {
-            waiters.remove(head);
-        }
-        return head;
-    }
-
-    /** Serves queued waiters from idle entries until one side runs out (FIFO mode). */
-    private void drain() {
-        while (!waiters.isEmpty()) {
-            PooledEntry<R> entry = claimIdle();
-            if (entry == null) {
-                return;
-            }
-            if (!handOff(entry)) {
-                entry.setIdle();
-            }
-        }
-    }
-
-    private boolean handOff(PooledEntry<R> entry) {
-        Waiter waiter;
-        while ((waiter = waiters.poll()) != null) {
-            if (serve(waiter, entry)) {
-                if (System.nanoTime() - waiter.start < STARVATION_NANOS || waiters.peek() == null) {
-                    fifo = false; // the queue is short again: back to letting running callers take idle entries
-                }
-                return true;
-            }
-        }
-        fifo = false;
-        return false;
-    }
-
-    private boolean serve(Waiter waiter, PooledEntry<R> entry) {
-        if (waiter.complete(entry)) {
-            waiting.decrementAndGet();
-            return true;
-        }
-        return false;
-    }
-
     // ---------------------------------------------------------------- release
 
     void release(PooledLease<R> lease, long now) {
@@ -470,7 +368,7 @@ final class FairPool<R> implements Pool<R> {
     /** Passes an entry its holder is done with to the oldest waiter, or publishes it idle. */
     private void giveBack(PooledEntry<R> entry, long now) {
         entry.lastReturned = now;
-        if (fifo && waiting.get() > 0 && handOff(entry)) {
+        if (queue.fifo() && queue.count() > 0 && queue.handOff(entry)) {
             return;
         }
         publishIdle(entry);
@@ -479,8 +377,8 @@ final class FairPool<R> implements Pool<R> {
     /** Makes an entry the caller owns idle, serves anyone who queued meanwhile, and retires it if the pool closed. */
     private void publishIdle(PooledEntry<R> entry) {
         entry.setIdle();
-        if (waiting.get() > 0) {
-            signal();
+        if (queue.count() > 0) {
+            queue.signal();
         }
         if (closed && entry.claim(PooledEntry.IDLE, PooledEntry.LEASED)) {
             retire(entry, "closed");
@@ -496,23 +394,19 @@ final class FairPool<R> implements Pool<R> {
             if (inFlight >= config.createConcurrency() || !wantsMore(inFlight)) {
                 return;
             }
-            int current = size.get();
-            if (current >= config.maxSize()) {
-                return;
-            }
             if (!creating.compareAndSet(inFlight, inFlight + 1)) {
                 continue;
             }
-            if (!size.compareAndSet(current, current + 1)) {
+            if (!table.reserveSlot()) {
                 creating.decrementAndGet();
-                continue;
+                return;
             }
             startWorker("create", this::createOne);
         }
     }
 
     private boolean wantsMore(int inFlight) {
-        return waiting.get() > inFlight || idleCount() + inFlight < config.minIdle();
+        return queue.count() > inFlight || table.idleCount() + inFlight < config.minIdle();
     }
 
     private void createOne() {
@@ -539,14 +433,7 @@ final class FairPool<R> implements Pool<R> {
             lifetime -= jitter > 0 ? ThreadLocalRandom.current().nextLong(jitter) : 0;
         }
         PooledEntry<R> entry = new PooledEntry<>(resource, now, lifetime);
-        structure.lock();
-        try {
-            PooledEntry<R>[] grown = Arrays.copyOf(entries, entries.length + 1);
-            grown[grown.length - 1] = entry;
-            entries = grown;
-        } finally {
-            structure.unlock();
-        }
+        table.add(entry);
         creating.decrementAndGet();
         if (closed) {
             retire(entry, "closed");
@@ -554,7 +441,7 @@ final class FairPool<R> implements Pool<R> {
         }
         // A new entry was made for whoever waits: hand it over directly, so the count of waiters drops
         // before the next creation decision.
-        if (!(waiting.get() > 0 && handOff(entry))) {
+        if (!(queue.count() > 0 && queue.handOff(entry))) {
             publishIdle(entry);
         }
         requestCreation();
@@ -565,26 +452,14 @@ final class FairPool<R> implements Pool<R> {
         lastCreationFailure = failure;
         diagnostics.creationFailed(failure);
         creating.decrementAndGet();
-        if (size.decrementAndGet() == 0) {
-            structure.lock();
-            try {
-                emptied.signalAll();
-            } finally {
-                structure.unlock();
-            }
-        }
+        table.freeSlot();
         logCreationFailure(failure);
-        if (size.get() == 0) {
+        if (table.slotsInUse() == 0) {
             // Nothing exists that could be returned to them: fail the waiters now, with the cause.
             // Only those who were already waiting when this attempt started; later ones get an attempt of their own.
             PoolException error = new PoolException("pool '" + name + "' has no resources and could not create one: "
                     + failure + ". Check that the server is reachable and the credentials are right.", failure);
-            Waiter waiter;
-            while ((waiter = waiters.peek()) != null && waiter.start - attemptStart < 0) {
-                if (waiters.remove(waiter) && waiter.complete(error)) {
-                    waiting.decrementAndGet();
-                }
-            }
+            queue.failOlderThan(attemptStart, error);
             requestCreation();
         } else {
             // Others are leased and will come back; waiters keep waiting and time out with this cause.
@@ -607,15 +482,6 @@ final class FairPool<R> implements Pool<R> {
         }
     }
 
-    private void failAllWaiters(Throwable failure) {
-        Waiter waiter;
-        while ((waiter = waiters.poll()) != null) {
-            if (waiter.complete(failure)) {
-                waiting.decrementAndGet();
-            }
-        }
-    }
-
     // ---------------------------------------------------------------- destruction
 
     /** Removes an entry the caller owns from the pool and destroys its resource off the caller's path. */
@@ -623,36 +489,13 @@ final class FairPool<R> implements Pool<R> {
         if (!entry.remove()) {
             return;
         }
-        structure.lock();
-        try {
-            PooledEntry<R>[] current = entries;
-            int i = 0;
-            while (i < current.length && current[i] != entry) {
-                i++;
-            }
-            if (i < current.length) {
-                @SuppressWarnings("unchecked")
-                PooledEntry<R>[] shrunk = (PooledEntry<R>[]) new PooledEntry[current.length - 1];
-                System.arraycopy(current, 0, shrunk, 0, i);
-                System.arraycopy(current, i + 1, shrunk, i, current.length - i - 1);
-                entries = shrunk;
-            }
-        } finally {
-            structure.unlock();
-        }
+        table.remove(entry);
         startWorker("destroy", () -> destroy(entry, reason));
     }
 
     /** Frees a slot once its resource is gone for good, so the pool never holds more than maxSize resources. */
     private void slotFreed() {
-        if (size.decrementAndGet() == 0) {
-            structure.lock();
-            try {
-                emptied.signalAll();
-            } finally {
-                structure.unlock();
-            }
-        }
+        table.freeSlot();
         if (!closed) {
             requestCreation();
         }
@@ -697,8 +540,8 @@ final class FairPool<R> implements Pool<R> {
             long now = System.nanoTime();
             long idleTimeout = config.idleTimeout().toNanos();
             long keepalive = config.keepaliveTime().toNanos();
-            int idle = idleCount();
-            for (PooledEntry<R> entry : entries) {
+            int idle = table.idleCount();
+            for (PooledEntry<R> entry : table.snapshot()) {
                 if (!entry.claim(PooledEntry.IDLE, PooledEntry.RESERVED)) {
                     continue;
                 }
@@ -722,7 +565,7 @@ final class FairPool<R> implements Pool<R> {
                 }
             }
             scanHolders();
-            diagnostics.endSaturationIfIdle(waiting.get(), timeouts.get());
+            diagnostics.endSaturationIfIdle(queue.count(), timeouts.get());
             requestCreation();
         } catch (Throwable t) {
             LOG.log(Level.ERROR, () -> "pool '" + name + "': housekeeping failed: " + t);
@@ -731,7 +574,7 @@ final class FairPool<R> implements Pool<R> {
 
     /** Reports long holds and reclaims entries whose lease was dropped without close. */
     private void scanHolders() {
-        for (PooledEntry<R> dropped : diagnostics.scanHolders(entries, System.nanoTime())) {
+        for (PooledEntry<R> dropped : diagnostics.scanHolders(table.snapshot(), System.nanoTime())) {
             retire(dropped, "leaked");
         }
     }
@@ -740,17 +583,7 @@ final class FairPool<R> implements Pool<R> {
     public PoolReport report() {
         Throwable failure = lastCreationFailure;
         return new PoolReport(stats(), failure == null ? null : failure.toString(),
-                Diagnostics.describe(Diagnostics.longestHolders(entries, PoolReport.MAX_HOLDERS), System.nanoTime()));
-    }
-
-    private int idleCount() {
-        int idle = 0;
-        for (PooledEntry<R> entry : entries) {
-            if (entry.state() == PooledEntry.IDLE) {
-                idle++;
-            }
-        }
-        return idle;
+                Diagnostics.describe(Diagnostics.longestHolders(table.snapshot(), PoolReport.MAX_HOLDERS), System.nanoTime()));
     }
 
     // ---------------------------------------------------------------- reporting
@@ -771,7 +604,7 @@ final class FairPool<R> implements Pool<R> {
     private PoolStats snapshot(PoolStats.Percentiles waits, PoolStats.Percentiles holds) {
         int idle = 0;
         int leased = 0;
-        PooledEntry<R>[] snapshot = entries;
+        PooledEntry<R>[] snapshot = table.snapshot();
         for (PooledEntry<R> entry : snapshot) {
             switch (entry.state()) {
                 case PooledEntry.IDLE, PooledEntry.RESERVED -> idle++;
@@ -779,7 +612,7 @@ final class FairPool<R> implements Pool<R> {
                 default -> { }
             }
         }
-        return new PoolStats(name, idle + leased, idle, leased, Math.max(0, waiting.get()), config.maxSize(),
+        return new PoolStats(name, idle + leased, idle, leased, Math.max(0, queue.count()), config.maxSize(),
                 created.get(), destroyed.get(), waits.count(), timeouts.get(),
                 creationFailures.get(), waits, holds);
     }
@@ -788,7 +621,7 @@ final class FairPool<R> implements Pool<R> {
         Throwable cause = lastCreationFailure;
         PoolStats counts = counts();
         long now = System.nanoTime();
-        List<Holder> longest = Diagnostics.longestHolders(entries, PoolReport.MAX_HOLDERS);
+        List<Holder> longest = Diagnostics.longestHolders(table.snapshot(), PoolReport.MAX_HOLDERS);
         java.util.function.Supplier<PoolReport> report = () -> new PoolReport(counts,
                 cause == null ? null : cause.toString(), Diagnostics.describe(longest, now));
         diagnostics.timedOut(report, counts, waitedNanos);
@@ -854,17 +687,12 @@ final class FairPool<R> implements Pool<R> {
 
     @Override
     public void close() {
-        structure.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        } finally {
-            structure.unlock();
+        if (!closing.compareAndSet(false, true)) {
+            return;
         }
+        closed = true;
         scheduler.shutdownNow();
-        failAllWaiters(closedException());
+        queue.failAll(closedException());
         boolean interrupted = false;
         try {
             // A housekeeping run may hold entries for validation; let it finish before sweeping.
@@ -872,30 +700,18 @@ final class FairPool<R> implements Pool<R> {
         } catch (InterruptedException e) {
             interrupted = true;
         }
-        for (PooledEntry<R> entry : entries) {
+        for (PooledEntry<R> entry : table.snapshot()) {
             if (entry.claim(PooledEntry.IDLE, PooledEntry.LEASED)) {
                 retire(entry, "closed");
             }
         }
         long deadline = System.nanoTime() + config.closeGrace().toNanos();
-        structure.lock();
         try {
-            while (size.get() > 0) {
-                long remaining = deadline - System.nanoTime();
-                if (remaining <= 0) {
-                    break;
-                }
-                try {
-                    emptied.awaitNanos(remaining);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    break;
-                }
-            }
-        } finally {
-            structure.unlock();
+            table.awaitEmpty(deadline);
+        } catch (InterruptedException e) {
+            interrupted = true;
         }
-        List<PooledEntry<R>> stillLeased = new ArrayList<>(Arrays.asList(entries));
+        List<PooledEntry<R>> stillLeased = new ArrayList<>(Arrays.asList(table.snapshot()));
         if (!stillLeased.isEmpty()) {
             LOG.log(Level.WARNING, () -> "pool '" + name + "' closed with " + stillLeased.size()
                     + " lease(s) not returned within closeGrace " + config.closeGrace() + "; destroying them");
