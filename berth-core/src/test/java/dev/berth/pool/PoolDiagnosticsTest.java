@@ -235,6 +235,14 @@ class PoolDiagnosticsTest {
     }
 
     @Test
+    void periodicReporterLogsThePoolsState() throws Exception {
+        Pool<Resource> pool = pool(config(2).name("reported").reportInterval(Duration.ofMillis(20)));
+        pool.acquire().close();
+        await().until(() -> messages().stream().filter(m -> m.startsWith("reported: total=")).count() >= 2);
+        assertThat(messages()).anyMatch(m -> m.startsWith("reported: total=1 idle=1") && m.contains("acquire wait:"));
+    }
+
+    @Test
     void listenerSeesEveryEventExactlyOnce() throws Exception {
         AtomicInteger acquired = new AtomicInteger();
         AtomicInteger released = new AtomicInteger();
