@@ -434,16 +434,17 @@ final class FairPool<R> implements Pool<R> {
         }
         PooledEntry<R> entry = new PooledEntry<>(resource, now, lifetime);
         table.add(entry);
-        creating.decrementAndGet();
         if (closed) {
+            creating.decrementAndGet();
             retire(entry, "closed");
             return;
         }
-        // A new entry was made for whoever waits: hand it over directly, so the count of waiters drops
-        // before the next creation decision.
+        // A new entry was made for whoever waits: hand it over directly, and only then stop counting the
+        // creation as in flight, so no other thread sees "a waiter and nothing in flight" and creates again.
         if (!(queue.count() > 0 && queue.handOff(entry))) {
             publishIdle(entry);
         }
+        creating.decrementAndGet();
         requestCreation();
     }
 
