@@ -248,8 +248,9 @@ public final class Database implements AutoCloseable {
 
     /**
      * Runs {@link #transaction(TransactionOptions, TransactionWork)} on a new virtual thread, for callers that
-     * must not block. Cancelling the returned future interrupts that thread: a statement under way then fails,
-     * its connection is closed and the transaction rolls back (but a COMMIT already sent may still complete).
+     * must not block. Cancelling the returned future asks the server to cancel the statement under way (a
+     * PostgreSQL cancel request) and interrupts the thread: the transaction rolls back, and a connection that
+     * was interrupted mid-read is closed rather than reused (a COMMIT already sent may still complete).
      * The work does not see a transaction or session open on the caller's thread: it runs its own.
      *
      * {@snippet :
@@ -296,6 +297,7 @@ public final class Database implements AutoCloseable {
         });
         future.whenComplete((result, failure) -> {
             if (future.isCancelled()) {
+                watch.cancelStatementsOf(thread);
                 thread.interrupt();
             }
         });

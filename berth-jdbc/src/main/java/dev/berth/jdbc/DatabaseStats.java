@@ -15,7 +15,7 @@ import java.util.List;
  * @param replicaFallbacks read-only transactions that went to the primary because no replica could serve
  * @param longTransactions transactions reported as open longer than the threshold
  * @param longTransactionsAborted transactions berth rolled back at the abort limit
- * @param openTransactions transactions open now (counted only when long-transaction watching is on)
+ * @param openTransactions transactions open now
  */
 public record DatabaseStats(TargetStats primary, List<TargetStats> replicas, long committed, long rolledBack, long retries,
                             long ambiguousCommits, long replicaFallbacks, long longTransactions, long longTransactionsAborted,

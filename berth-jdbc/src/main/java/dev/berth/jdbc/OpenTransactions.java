@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import org.postgresql.PGConnection;
 
 /**
  * Watches the transactions a {@link Database} has open: reports those open longer than a threshold (with the
@@ -19,6 +20,9 @@ import java.util.function.Consumer;
  * <p>Who ends a transaction is decided by one compare-and-set on the entry's state: the owner moves it from
  * OPEN to COMMITTING before it commits, the watcher from OPEN to ABORTED before it closes the connection, so a
  * transaction is never aborted while its COMMIT is on the wire (which would make the outcome unknown).
+ *
+ * <p>Every open transaction is registered (a set add and remove: nothing next to its round trips), so that
+ * cancellation of asynchronous work can find it; the watcher only runs when a threshold or limit is set.
  *
  * <p>Thread-safe. The watcher is one virtual thread woken by a scheduler; it never holds a lock.
  */
@@ -66,10 +70,8 @@ final class OpenTransactions implements AutoCloseable {
 
     /** Registers a transaction that just began; the caller must {@link Entry#end() end} it. */
     Entry register(Connection connection, String callSite, String target) {
-        Entry entry = new Entry(connection, callSite, target, Thread.currentThread().getName(), System.nanoTime());
-        if (scheduler != null) {
-            open.add(entry);
-        }
+        Entry entry = new Entry(connection, callSite, target, Thread.currentThread(), System.nanoTime());
+        open.add(entry);
         return entry;
     }
 
@@ -115,7 +117,25 @@ final class OpenTransactions implements AutoCloseable {
         return aborted.sum();
     }
 
-    /** @return transactions open now (only tracked when reporting or aborting is on) */
+    /**
+     * Asks the server to cancel the statement running in the transactions {@code owner} has open (pgjdbc sends a
+     * cancel request on a separate connection), so that an abandoned asynchronous transaction stops holding
+     * locks at once instead of when its statement would have finished.
+     */
+    void cancelStatementsOf(Thread owner) {
+        for (Entry entry : open) {
+            if (entry.owner == owner && entry.state.get() == OPEN) {
+                try {
+                    entry.connection.unwrap(PGConnection.class).cancelQuery();
+                } catch (SQLException | RuntimeException e) {
+                    LOG.log(System.Logger.Level.DEBUG, () -> "could not cancel the statement of a transaction begun at "
+                            + entry.callSite + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** @return transactions open now */
     int openCount() {
         return open.size();
     }
@@ -137,16 +157,16 @@ final class OpenTransactions implements AutoCloseable {
         final Connection connection;
         final String callSite;
         final String target;
-        final String thread;
+        final Thread owner;
         final long startNanos;
         final AtomicInteger state = new AtomicInteger(OPEN);
         final AtomicInteger reported = new AtomicInteger();
 
-        Entry(Connection connection, String callSite, String target, String thread, long startNanos) {
+        Entry(Connection connection, String callSite, String target, Thread owner, long startNanos) {
             this.connection = connection;
             this.callSite = callSite;
             this.target = target;
-            this.thread = thread;
+            this.owner = owner;
             this.startNanos = startNanos;
         }
 
@@ -176,7 +196,7 @@ final class OpenTransactions implements AutoCloseable {
         }
 
         LongTransaction report(long ageNanos, boolean aborting) {
-            return new LongTransaction(callSite, Duration.ofNanos(ageNanos), thread, target, aborting);
+            return new LongTransaction(callSite, Duration.ofNanos(ageNanos), owner.getName(), target, aborting);
         }
     }
 }
