@@ -11,12 +11,15 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Read-only transactions on a real streaming replica: a PostgreSQL primary and a hot standby started for this
@@ -26,7 +29,21 @@ import org.junit.jupiter.api.TestMethodOrder;
  * <p>The tests run in order: the last ones stop and restart the standby.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(ReplicaRoutingTest.NeedsPostgresBinaries.class)
 class ReplicaRoutingTest {
+
+    /** Skips the class, with the reason, on machines where no primary/standby pair can be started. */
+    static final class NeedsPostgresBinaries implements ExecutionCondition {
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+            String reason = ReplicaCluster.unavailableReason();
+            if (reason == null) {
+                return ConditionEvaluationResult.enabled("PostgreSQL binaries found");
+            }
+            System.err.println("ReplicaRoutingTest skipped: " + reason);
+            return ConditionEvaluationResult.disabled("replica tests skipped: " + reason);
+        }
+    }
 
     private static final TransactionOptions READ_ONLY = TransactionOptions.defaults().readOnly(true);
     private static ReplicaCluster cluster;
@@ -34,8 +51,6 @@ class ReplicaRoutingTest {
 
     @BeforeAll
     static void startCluster() throws IOException, SQLException {
-        String reason = ReplicaCluster.unavailableReason();
-        Assumptions.assumeTrue(reason == null, () -> "replica tests skipped: " + reason);
         cluster = ReplicaCluster.start();
         try (Connection primary = cluster.primaryConnection(); Statement s = primary.createStatement()) {
             s.execute("create table accounts (id int primary key, balance bigint not null)");
