@@ -83,8 +83,9 @@ class TransactionRetryTest {
         CompletableFuture<Void> two = lockBothInOrder(11, 10, firstLocked, policy);
         one.get(30, TimeUnit.SECONDS);
         two.get(30, TimeUnit.SECONDS);
+        // usually one retry; the victim's retry may win the race for its first row again and deadlock once more
         assertThat(attempts).filteredOn(RetryListener.Attempt::retrying)
-                .hasSize(1)
+                .isNotEmpty()
                 .allSatisfy(a -> assertThat(((SQLException) a.failure()).getSQLState()).isEqualTo("40P01"));
         assertThat(queryLong("select sum(value) from " + TABLE + " where id in (10, 11)")).isEqualTo(4);
     }
