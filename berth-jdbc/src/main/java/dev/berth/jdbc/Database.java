@@ -53,6 +53,10 @@ import javax.sql.DataSource;
  * (60 s by default) is logged with the call site that began it and counted; with
  * {@link DatabaseBuilder#longTransactionAbortAfter} it is also rolled back by closing its connection.
  *
+ * <p><b>Lifecycle.</b> Create one {@code Database} per application (it is cheap to use and holds a small
+ * watcher for long transactions) and {@link #close()} it at shutdown; after that its methods fail with
+ * {@link IllegalStateException}.
+ *
  * <p><b>Threads.</b> All methods are thread-safe. The blocking methods run the work on the calling thread,
  * which parks while it waits for a connection or the server: cheap on virtual threads. The {@code Async}
  * twins run it on a new virtual thread and return at once.
@@ -157,6 +161,7 @@ public final class Database implements AutoCloseable {
     public <R, X extends Exception> R transaction(TransactionOptions options, TransactionWork<R, X> work) throws SQLException, X {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(work, "work");
+        requireOpen();
         return runner.run(options, work, CallSite.capture());
     }
 
@@ -181,6 +186,7 @@ public final class Database implements AutoCloseable {
      */
     public <R, X extends Exception> R session(SessionWork<R, X> work) throws SQLException, X {
         Objects.requireNonNull(work, "work");
+        requireOpen();
         return runner.session(work);
     }
 
@@ -203,6 +209,7 @@ public final class Database implements AutoCloseable {
      */
     public Transaction begin(TransactionOptions options) throws SQLException {
         Objects.requireNonNull(options, "options");
+        requireOpen();
         return runner.begin(options, CallSite.capture());
     }
 
@@ -213,6 +220,7 @@ public final class Database implements AutoCloseable {
      * @throws SQLException when no connection could be had or the transaction could not begin
      */
     public Transaction begin() throws SQLException {
+        requireOpen();
         return runner.begin(TransactionOptions.defaults(), CallSite.capture());
     }
 
@@ -266,6 +274,7 @@ public final class Database implements AutoCloseable {
     public <R> CompletionStage<R> transactionAsync(TransactionOptions options, TransactionWork<R, ?> work) {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(work, "work");
+        requireOpen();
         String callSite = CallSite.capture();
         return async(() -> runner.run(options, work, callSite));
     }
@@ -279,7 +288,15 @@ public final class Database implements AutoCloseable {
      */
     public <R> CompletionStage<R> sessionAsync(SessionWork<R, ?> work) {
         Objects.requireNonNull(work, "work");
+        requireOpen();
         return async(() -> runner.session(work));
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("Database " + name + " is closed; create a new one (typically one per application, "
+                    + "closed at shutdown)");
+        }
     }
 
     private interface Call<R> {

@@ -19,10 +19,10 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class ReplicaRouter {
 
-    /** Opens the unit of work on a fresh connection (e.g. sends SET TRANSACTION); may fail with a connection loss. */
+    /** Opens the unit of work on a fresh connection of a target (e.g. sends SET TRANSACTION); may fail with a connection loss. */
     @FunctionalInterface
     interface Begin {
-        void on(Connection connection) throws SQLException;
+        void on(Connection connection, Target target) throws SQLException;
     }
 
     /** A connection with the target it came from. */
@@ -60,7 +60,7 @@ final class ReplicaRouter {
         }
         Connection connection = primary.dataSource().getConnection();
         try {
-            begin.on(connection);
+            begin.on(connection, primary);
         } catch (SQLException | RuntimeException | Error e) {
             closeQuietly(connection, e);
             throw e;
@@ -73,7 +73,7 @@ final class ReplicaRouter {
         Connection connection = null;
         try {
             connection = replica.dataSource().getConnection();
-            begin.on(connection);
+            begin.on(connection, replica);
             replica.markServed();
             return new Opened(replica, connection);
         } catch (SQLException e) {

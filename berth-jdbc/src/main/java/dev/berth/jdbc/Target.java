@@ -21,6 +21,8 @@ final class Target {
     private volatile long downUntilNanos;
     private volatile boolean down;
     private volatile String lastFailure;
+    private volatile Isolation sessionIsolation;
+    private volatile boolean sessionIsolationKnown;
 
     Target(String name, DataSource dataSource, boolean owned) {
         this.name = name;
@@ -34,6 +36,24 @@ final class Target {
 
     DataSource dataSource() {
         return dataSource;
+    }
+
+    /**
+     * The isolation level every connection of this target starts its transactions with, when berth can know it:
+     * a running {@link BerthDataSource} with a configured {@code transactionIsolation} (it sets it on every new
+     * connection and restores it on every return). {@code null} when unknown, e.g. for other data sources.
+     */
+    Isolation sessionIsolation() {
+        if (sessionIsolationKnown) {
+            return sessionIsolation;
+        }
+        if (dataSource instanceof BerthDataSource berth && berth.isRunning()) {
+            String configured = berth.getTransactionIsolation();   // frozen once the pool runs
+            sessionIsolation = configured == null ? null : Isolation.valueOf(configured.substring("TRANSACTION_".length()));
+            sessionIsolationKnown = true;
+            return sessionIsolation;
+        }
+        return null;
     }
 
     /** @return whether this target may be tried now: healthy, or down long enough to deserve another try */

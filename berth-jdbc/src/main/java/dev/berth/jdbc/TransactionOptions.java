@@ -19,7 +19,10 @@ import java.util.StringJoiner;
  * <p>berth starts the transaction with one fixed statement built from these values only
  * ({@code SET TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ ONLY, DEFERRABLE} and
  * {@code SET LOCAL statement_timeout = 2000}), so they last for this transaction and never leak into the
- * connection's next user.
+ * connection's next user. That statement costs one round trip; it is left out when there is nothing to set,
+ * and the isolation level is left out when the target is a {@link BerthDataSource} configured with that same
+ * {@code transactionIsolation} (its connections already run at that level), so a
+ * {@code SERIALIZABLE} transaction on a {@code TRANSACTION_SERIALIZABLE} pool costs no extra round trip.
  *
  * @param isolation the level, or {@code null} for the server's default ({@code default_transaction_isolation})
  * @param readOnly whether writes are refused (SQLSTATE 25006); read-only transactions may run on a replica
@@ -88,8 +91,16 @@ public record TransactionOptions(Isolation isolation, boolean readOnly, boolean 
      * everything is the server's default (then pgjdbc's own BEGIN is enough).
      */
     String beginSql() {
+        return beginSql(null);
+    }
+
+    /**
+     * Like {@link #beginSql()}, leaving out the isolation level when the session already runs transactions at
+     * {@code sessionIsolation} (known from the data source's configuration; {@code null} when unknown).
+     */
+    String beginSql(Isolation sessionIsolation) {
         StringJoiner modes = new StringJoiner(", ");
-        if (isolation != null) {
+        if (isolation != null && isolation != sessionIsolation) {
             modes.add("ISOLATION LEVEL " + isolation.sql());
         }
         if (readOnly) {

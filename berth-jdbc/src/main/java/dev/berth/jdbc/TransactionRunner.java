@@ -112,10 +112,10 @@ final class TransactionRunner {
         Connection connection;
         if (sessionConnection != null) {
             connection = sessionConnection;
-            begin(connection, options);
+            begin(connection, options, router.primary().sessionIsolation());
             target[0] = router.primary().name();
         } else {
-            ReplicaRouter.Opened opened = router.open(options.replicaEligible(), c -> begin(c, options));
+            ReplicaRouter.Opened opened = router.open(options.replicaEligible(), (c, t) -> begin(c, options, t.sessionIsolation()));
             connection = opened.connection();
             target[0] = opened.target().name();
         }
@@ -151,12 +151,16 @@ final class TransactionRunner {
         }
     }
 
-    /** Opens a transaction on {@code connection}: autocommit off, then the options' fixed SET statements. */
-    static void begin(Connection connection, TransactionOptions options) throws SQLException {
+    /**
+     * Opens a transaction on {@code connection}: autocommit off, then the options' fixed SET statements, leaving
+     * out the isolation level when the connection's session already has it (then a transaction with nothing
+     * else to set costs no extra round trip: pgjdbc sends BEGIN with the work's first statement).
+     */
+    static void begin(Connection connection, TransactionOptions options, Isolation sessionIsolation) throws SQLException {
         if (connection.getAutoCommit()) {
             connection.setAutoCommit(false);
         }
-        String sql = options.beginSql();
+        String sql = options.beginSql(sessionIsolation);
         if (sql != null) {
             try (Statement statement = connection.createStatement()) {
                 statement.execute(sql);
@@ -191,10 +195,10 @@ final class TransactionRunner {
         String target;
         if (sessionConnection != null) {
             connection = sessionConnection;
-            begin(connection, options);
+            begin(connection, options, router.primary().sessionIsolation());
             target = router.primary().name();
         } else {
-            ReplicaRouter.Opened opened = router.open(options.replicaEligible(), c -> begin(c, options));
+            ReplicaRouter.Opened opened = router.open(options.replicaEligible(), (c, t) -> begin(c, options, t.sessionIsolation()));
             connection = opened.connection();
             target = opened.target().name();
         }

@@ -145,6 +145,24 @@ class DatabaseTransactionTest {
     }
 
     @Test
+    void aDataSourceConfiguredForTheLevelGetsItWithoutSetTransactionAndOtherLevelsStillApply() throws SQLException {
+        try (BerthDataSource serializableByDefault = BerthDataSource.builder().jdbcUrl(TestPostgres.jdbcUrl())
+                .username(TestPostgres.user()).poolName("tx-configured").maximumPoolSize(1)
+                .transactionIsolation("TRANSACTION_SERIALIZABLE").build();
+             Database configured = Database.of(serializableByDefault)) {
+            String isolationQuery = "select current_setting('transaction_isolation')";
+            for (int i = 0; i < 2; i++) {   // the first call starts the pool, the second knows its configuration
+                String asked = configured.transaction(TransactionOptions.defaults().isolation(Isolation.SERIALIZABLE),
+                        tx -> queryString(tx.connection(), isolationQuery));
+                String other = configured.transaction(TransactionOptions.defaults().isolation(Isolation.READ_COMMITTED),
+                        tx -> queryString(tx.connection(), isolationQuery));
+                assertThat(asked).isEqualTo("serializable");
+                assertThat(other).isEqualTo("read committed");
+            }
+        }
+    }
+
+    @Test
     void isolationDoesNotLeakIntoTheNextTransactionOnTheSameConnection() throws SQLException {
         try (BerthDataSource single = TestDatabases.dataSource("tx-leak", 1); Database one = Database.of(single)) {
             one.transaction(TransactionOptions.defaults().isolation(Isolation.SERIALIZABLE).readOnly(true)
@@ -209,6 +227,15 @@ class DatabaseTransactionTest {
         assertThat(primary.pool().name()).startsWith("tx-rules");
         assertThat(primary.pool().acquired()).isPositive();
         assertThat(primary.served()).isPositive();
+    }
+
+    @Test
+    void aClosedDatabaseRefusesWorkButLeavesAPassedInDataSourceOpen() throws SQLException {
+        Database closed = Database.of(dataSource);
+        closed.close();
+        assertThatThrownBy(() -> closed.transaction(tx -> null))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
+        assertThat(dataSource.isClosed()).isFalse();
     }
 
     private static long rowsUnchecked(int id) {

@@ -32,6 +32,14 @@ class TransactionOptionsTest {
     }
 
     @Test
+    void theIsolationLevelIsLeftOutWhenTheSessionAlreadyHasIt() {
+        TransactionOptions serializable = TransactionOptions.defaults().isolation(Isolation.SERIALIZABLE);
+        assertThat(serializable.beginSql(Isolation.SERIALIZABLE)).isNull();
+        assertThat(serializable.readOnly(true).beginSql(Isolation.SERIALIZABLE)).isEqualTo("SET TRANSACTION READ ONLY");
+        assertThat(serializable.beginSql(Isolation.READ_COMMITTED)).isEqualTo("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE");
+    }
+
+    @Test
     void readOnlyWorkIsReplicaEligibleUnlessSerializable() {
         assertThat(TransactionOptions.defaults().readOnly(true).replicaEligible()).isTrue();
         assertThat(TransactionOptions.defaults().readOnly(true).isolation(Isolation.REPEATABLE_READ).replicaEligible()).isTrue();
