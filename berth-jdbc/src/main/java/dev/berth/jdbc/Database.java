@@ -34,7 +34,8 @@ import javax.sql.DataSource;
  * <p><b>Commit and rollback.</b> The work's normal return commits; any exception or {@link Error} rolls back and
  * is rethrown as it was. A commit that fails is the call's error, never a success: the server's refusal
  * (40001 at commit, a deferred constraint) is thrown as is; a work that caught a failed statement and went on
- * gets SQLSTATE 25P02; a connection lost during COMMIT gives {@link AmbiguousCommitException}, never retried.
+ * gets SQLSTATE 25P02; an interrupted thread is not committed (57014); a connection lost during COMMIT gives
+ * {@link AmbiguousCommitException}, never retried.
  *
  * <p><b>Retry.</b> By the transaction's {@link RetryPolicy} (default {@link RetryPolicy#defaults()}): the whole
  * work runs again in a new transaction, possibly on another connection, after a jittered pause; the final
@@ -47,7 +48,9 @@ import javax.sql.DataSource;
  *
  * <p><b>Replicas.</b> Read-only transactions ({@link TransactionOptions#readOnly(boolean)}, not
  * {@code SERIALIZABLE}, which a hot standby refuses) run on a replica when the database has any, in turn, and
- * on the primary when none can serve. Each target has its own pool; {@link #stats()} shows them all.
+ * on the primary when none can serve. Each target has its own pool; {@link #stats()} shows them all. A
+ * replica may lag behind the primary: work that must see the caller's own latest writes should not be
+ * read-only.
  *
  * <p><b>Long transactions.</b> A transaction open longer than {@link DatabaseBuilder#longTransactionThreshold}
  * (60 s by default) is logged with the call site that began it and counted; with

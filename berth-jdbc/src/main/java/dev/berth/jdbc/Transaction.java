@@ -166,7 +166,8 @@ public final class Transaction implements AutoCloseable {
      *
      * @throws AmbiguousCommitException when the connection was lost during COMMIT (outcome unknown)
      * @throws SQLException when the server refused to commit (the transaction is rolled back), e.g. SQLSTATE
-     *     40001 or a deferred constraint; or 25P02 when a statement had failed and the work went on
+     *     40001 or a deferred constraint; 25P02 when a statement had failed and the work went on; 57014 when
+     *     the thread was interrupted (then berth does not commit)
      * @throws IllegalStateException inside {@code db.transaction(work)}, or when already ended
      */
     public void commit() throws SQLException {
@@ -240,6 +241,15 @@ public final class Transaction implements AutoCloseable {
         if (!entry.startCommit()) {
             state = State.ROLLED_BACK;
             throw entry.abortedError(null);
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            // never send COMMIT from an interrupted thread: the write would close the socket mid-COMMIT and
+            // turn a clear "not committed" into an unknown outcome
+            SQLException interrupted = new SQLException("the thread running the transaction begun at " + entry.callSite
+                    + " was interrupted before COMMIT (a cancelled or shut-down task), so berth did not commit it; nothing "
+                    + "was committed", "57014");
+            rollbackNow(interrupted);
+            throw interrupted;
         }
         if (failedOnServer()) {
             state = State.ROLLED_BACK;

@@ -117,6 +117,27 @@ class DatabaseTransactionTest {
     }
 
     @Test
+    void anInterruptedThreadDoesNotCommit() throws Exception {
+        java.util.concurrent.CompletableFuture<Throwable> outcome = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                db.transaction(tx -> {
+                    insert(tx.connection(), 65);
+                    Thread.currentThread().interrupt();   // e.g. the task was cancelled while the work ran
+                    return "looked fine";
+                });
+                outcome.complete(null);
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+        assertThat(outcome.get(10, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(SQLException.class)
+                .hasMessageContaining("interrupted before COMMIT")
+                .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("57014"));
+        assertThat(rows(65)).isZero();
+    }
+
+    @Test
     void setRollbackOnlyReturnsTheResultButKeepsNothing() throws SQLException {
         long counted = db.transaction(tx -> {
             insert(tx.connection(), 70);
