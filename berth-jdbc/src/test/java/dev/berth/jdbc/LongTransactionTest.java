@@ -97,6 +97,55 @@ class LongTransactionTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> dataSource.stats().destroyed() > destroyedBefore);
     }
 
+    /**
+     * The watcher's abort and the owner's commit race on every transaction near the limit: the call must tell
+     * the truth either way (success means the row is there; 25P04 means it is not), and never be ambiguous.
+     */
+    @Test
+    void anAbortRacingACommitNeverMisreportsTheOutcome() throws Exception {
+        int transactions = 160;
+        java.util.Map<Integer, Throwable> failures = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.Set<Integer> succeeded = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        try (Database db = Database.builder().primary(dataSource)
+                .longTransactionThreshold(Duration.ZERO)
+                .longTransactionAbortAfter(Duration.ofMillis(15))
+                .defaultRetry(RetryPolicy.none())
+                .build();
+             java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int i = 0; i < transactions; i++) {
+                int id = 1_000 + i;
+                long sleepMicros = (i * 7919L) % 30_000;   // 0..30 ms: some finish before the limit, some after
+                done.add(threads.submit(() -> {
+                    try {
+                        db.transaction(tx -> {
+                            update(tx.connection(), "insert into " + TABLE + " values (" + id + ")");
+                            return queryLong(tx.connection(), "select count(*) from pg_sleep(" + sleepMicros / 1e6 + ")");
+                        });
+                        succeeded.add(id);
+                    } catch (Throwable t) {
+                        failures.put(id, t);
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        }
+        assertThat(succeeded.size() + failures.size()).isEqualTo(transactions);
+        assertThat(failures.values()).allSatisfy(t -> assertThat(((SQLException) t).getSQLState()).isEqualTo("25P04"));
+        assertThat(succeeded).as("some finished in time").isNotEmpty();
+        assertThat(failures).as("some were aborted").isNotEmpty();
+        java.util.Set<Integer> stored = new java.util.HashSet<>();
+        try (java.sql.Connection c = TestPostgres.plainConnection(); java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("select id from " + TABLE + " where id >= 1000")) {
+            while (rs.next()) {
+                stored.add(rs.getInt(1));
+            }
+        }
+        assertThat(stored).isEqualTo(succeeded);
+    }
+
     @Test
     void aLeakedTryWithResourcesTransactionCannotCommitAfterTheAbort() throws Exception {
         try (Database db = watched(Duration.ofMillis(300)); Transaction tx = db.begin()) {
