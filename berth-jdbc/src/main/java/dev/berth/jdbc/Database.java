@@ -229,8 +229,9 @@ public final class Database implements AutoCloseable {
 
     /**
      * A transaction as a berth {@link Scope}: entering begins (as {@link #begin(TransactionOptions)}), exiting
-     * commits when the body completed and rolls back when it failed. Each {@code enter} begins a new
-     * transaction, so one scope object may be used many times and from many threads. No retry.
+     * commits when the body completed and rolls back when it failed. Like most scopes it serves one caller at
+     * a time (it remembers its transaction from {@code enter} to {@code exit}) and may be entered again after
+     * that; take one per use. No retry.
      *
      * {@snippet :
      * long id = Scopes.using(db.scope(TransactionOptions.defaults()), tx -> insertOrder(tx.connection(), order));
