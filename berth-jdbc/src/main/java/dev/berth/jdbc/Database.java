@@ -197,7 +197,9 @@ public final class Database implements AutoCloseable {
      * Begins a transaction for try-with-resources: it commits only on {@link Transaction#commit()} and rolls
      * back on {@link Transaction#close()} otherwise. No retry (a block cannot be re-run; use
      * {@link #transaction(TransactionOptions, TransactionWork)} for that). Called inside the work of an open
-     * transaction on the same thread, it returns a nested transaction (a savepoint).
+     * transaction on the same thread, it returns a nested transaction (a savepoint). The returned transaction
+     * is not bound to the thread: a {@code db.transaction(work)} call inside the block runs its own transaction
+     * on another connection; nest with {@link Transaction#transaction(TransactionWork)} instead.
      *
      * {@snippet :
      * try (Transaction tx = db.begin(TransactionOptions.defaults())) {
