@@ -1,0 +1,435 @@
+package dev.berth.micrometer;
+
+import dev.berth.pool.PoolListener;
+import dev.berth.pool.PoolReport;
+import dev.berth.pool.PoolStats;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
+
+/**
+ * One berth pool's meters in a Micrometer {@link MeterRegistry}: it is the pool's {@link PoolListener} (timers
+ * and counters fed by the pool's events) and, once {@linkplain #bindTo bound} to the pool's statistics, the
+ * source of its gauges. Every meter carries the tags {@code pool} (the pool's name) and {@code kind}
+ * ({@code "jdbc"}, {@code "redis"} or your own word), plus any tags given to the {@link Builder}.
+ *
+ * <p>The listener goes into the pool's configuration, so it sees the pool's first creations; the gauges are
+ * bound once the pool exists:
+ * {@snippet :
+ * PoolMetrics metrics = PoolMetrics.of(registry, "orders-db", "jdbc");
+ * Pool<Connection> pool = Pool.open(PoolConfig.builder().name("orders-db").listener(metrics).build(), factory);
+ * metrics.bindTo(pool::stats);
+ * }
+ * A {@code BerthDataSource} takes the listener before it starts:
+ * {@snippet :
+ * dataSource.setPoolName("orders-db");
+ * PoolMetrics metrics = PoolMetrics.of(registry, "orders-db", "jdbc");
+ * dataSource.setPoolListener(metrics);   // throws IllegalStateException once the pool has started
+ * metrics.bindTo(dataSource::stats);
+ * }
+ *
+ * <table>
+ * <caption>Meters (Prometheus names in brackets)</caption>
+ * <tr><th>name</th><th>type</th><th>what it measures</th></tr>
+ * <tr><td>{@value #RESOURCES}</td><td>gauge</td><td>resources that exist, idle and leased
+ *     ({@code berth_pool_resources})</td></tr>
+ * <tr><td>{@value #IDLE}</td><td>gauge</td><td>resources ready to lend</td></tr>
+ * <tr><td>{@value #LEASED}</td><td>gauge</td><td>resources lent out</td></tr>
+ * <tr><td>{@value #MAX}</td><td>gauge</td><td>the configured maximum size</td></tr>
+ * <tr><td>{@value #WAITING}</td><td>gauge</td><td>callers waiting for a resource</td></tr>
+ * <tr><td>{@value #ACQUIRE}</td><td>timer</td><td>how long each acquire waited; its count is the number of
+ *     leases handed out ({@code berth_pool_acquire_seconds_count})</td></tr>
+ * <tr><td>{@value #HOLD}</td><td>timer</td><td>how long each lease was held</td></tr>
+ * <tr><td>{@value #TIMEOUTS}</td><td>counter</td><td>acquires that found no resource in time
+ *     ({@code berth_pool_timeouts_total})</td></tr>
+ * <tr><td>{@value #CREATIONS}</td><td>counter</td><td>resources created</td></tr>
+ * <tr><td>{@value #CREATION_FAILURES}</td><td>counter</td><td>failed creations (server down, bad password)</td></tr>
+ * <tr><td>{@value #DESTRUCTIONS}</td><td>counter</td><td>resources destroyed, tag {@code reason}: broken,
+ *     expired, idle, invalid, reset failed, leaked, closed</td></tr>
+ * <tr><td>{@value #VALIDATION_FAILURES}</td><td>counter</td><td>validations that found a resource dead</td></tr>
+ * <tr><td>{@value #LEAKS}</td><td>counter</td><td>leases reported as leaks, tag {@code dropped}: {@code true}
+ *     when the lease was lost without {@code close()}, {@code false} when it is held past the leak threshold</td></tr>
+ * </table>
+ *
+ * <p>Concurrency: the listener methods run on the pool's acquire and release paths and on its worker threads;
+ * they are lock-free and allocation-free (every timer and counter is resolved when the metrics are made), and
+ * safe from any thread. {@link #bindTo} and {@link #close()} may be called from any thread.
+ *
+ * <p>Lifetime: the registry holds the gauges' source only weakly, so the gauges never keep a pool reachable;
+ * once the pool and this object are garbage, the gauges read {@code NaN}. {@link #close()} removes every meter
+ * from the registry; do it when the pool closes. One {@code PoolMetrics} serves one pool: a second one for
+ * the same pool name and kind is refused while the first is open.
+ */
+public final class PoolMetrics implements PoolListener, AutoCloseable {
+
+    /** Gauge: resources that exist, idle and leased. */
+    public static final String RESOURCES = "berth.pool.resources";
+    /** Gauge: resources ready to lend. */
+    public static final String IDLE = "berth.pool.resources.idle";
+    /** Gauge: resources lent out. */
+    public static final String LEASED = "berth.pool.resources.leased";
+    /** Gauge: the most resources the pool may hold. */
+    public static final String MAX = "berth.pool.resources.max";
+    /** Gauge: callers waiting for a resource. */
+    public static final String WAITING = "berth.pool.waiting";
+    /** Timer: how long acquires waited for their lease. */
+    public static final String ACQUIRE = "berth.pool.acquire";
+    /** Timer: how long leases were held. */
+    public static final String HOLD = "berth.pool.hold";
+    /** Counter: acquires that timed out. */
+    public static final String TIMEOUTS = "berth.pool.timeouts";
+    /** Counter: resources created. */
+    public static final String CREATIONS = "berth.pool.creations";
+    /** Counter: resource creations that failed. */
+    public static final String CREATION_FAILURES = "berth.pool.creation.failures";
+    /** Counter: resources destroyed, tagged with {@code reason}. */
+    public static final String DESTRUCTIONS = "berth.pool.destructions";
+    /** Counter: validations that found a resource dead. */
+    public static final String VALIDATION_FAILURES = "berth.pool.validation.failures";
+    /** Counter: leases reported as leaks, tagged with {@code dropped}. */
+    public static final String LEAKS = "berth.pool.leaks";
+
+    /** The reasons {@link PoolListener#destroyed} names today; their counters exist from the start, at zero. */
+    private static final List<String> REASONS =
+            List.of("broken", "expired", "idle", "invalid", "reset failed", "leaked", "closed");
+
+    private final MeterRegistry registry;
+    private final String pool;
+    private final String kind;
+    private final Tags tags;
+    private final Timer acquire;
+    private final Timer hold;
+    private final Counter timeouts;
+    private final Counter creations;
+    private final Counter creationFailures;
+    private final Counter validationFailures;
+    private final Counter leaksHeld;
+    private final Counter leaksDropped;
+    private final ConcurrentHashMap<String, Counter> destructions = new ConcurrentHashMap<>();
+
+    private final ReentrantLock lifecycle = new ReentrantLock();
+    /** Every meter registered here; guarded by {@link #lifecycle}. */
+    private final List<Meter> meters = new ArrayList<>();
+    private volatile Supplier<PoolStats> stats;
+    private volatile boolean closed;
+
+    private PoolMetrics(Builder b) {
+        this.registry = b.registry;
+        this.pool = b.pool;
+        this.kind = b.kind;
+        this.tags = b.extraTags.and("pool", pool, "kind", kind);
+        Registrations.claim(registry, tags, pool, kind);
+        this.acquire = timer(ACQUIRE, "Time callers waited for a lease", b.percentileHistogram);
+        this.hold = timer(HOLD, "Time leases were held before they were returned", b.percentileHistogram);
+        this.timeouts = counter(TIMEOUTS, "Acquires that found no free resource in time", Tags.empty());
+        this.creations = counter(CREATIONS, "Resources created", Tags.empty());
+        this.creationFailures = counter(CREATION_FAILURES, "Resource creations that failed", Tags.empty());
+        this.validationFailures = counter(VALIDATION_FAILURES, "Validations that found a resource dead", Tags.empty());
+        String leaks = "Leases held past the leak threshold (dropped=false) or lost without close (dropped=true)";
+        this.leaksHeld = counter(LEAKS, leaks, Tags.of("dropped", "false"));
+        this.leaksDropped = counter(LEAKS, leaks, Tags.of("dropped", "true"));
+        for (String reason : REASONS) {
+            destructions.put(reason, destructionCounter(reason));
+        }
+    }
+
+    /**
+     * Makes the meters of one pool, with default options (no percentile histograms).
+     *
+     * {@snippet :
+     * PoolMetrics metrics = PoolMetrics.of(registry, "sessions", "redis");
+     * }
+     *
+     * @param registry where the meters go
+     * @param pool the pool's name, as in {@code PoolConfig.name()}; the value of the {@code pool} tag
+     * @param kind what the pool holds: {@code "jdbc"}, {@code "redis"} or your own word; the {@code kind} tag
+     * @return the metrics, registered; install them as the pool's listener, then {@link #bindTo} its stats
+     * @throws IllegalArgumentException when a name is blank
+     * @throws IllegalStateException when another open {@code PoolMetrics} already has this pool and kind
+     */
+    public static PoolMetrics of(MeterRegistry registry, String pool, String kind) {
+        return builder(registry, pool, kind).build();
+    }
+
+    /**
+     * Starts metrics with options: extra tags, percentile histograms.
+     *
+     * {@snippet :
+     * PoolMetrics metrics = PoolMetrics.builder(registry, "orders-db", "jdbc")
+     *         .tag("region", "eu-west")
+     *         .percentileHistogram(true)
+     *         .build();
+     * }
+     *
+     * @param registry where the meters go
+     * @param pool the pool's name; the value of the {@code pool} tag
+     * @param kind what the pool holds; the value of the {@code kind} tag
+     * @return a builder
+     * @throws IllegalArgumentException when a name is blank
+     */
+    public static Builder builder(MeterRegistry registry, String pool, String kind) {
+        return new Builder(registry, pool, kind);
+    }
+
+    /**
+     * Registers the gauges, which read the pool's statistics each time the registry asks (on every scrape).
+     * The registry keeps only a weak reference to this object, and through it to {@code stats}.
+     *
+     * @param stats the pool's statistics, such as {@code pool::stats} or {@code dataSource::stats}
+     * @return this object
+     * @throws IllegalArgumentException when the statistics belong to a pool of another name
+     * @throws IllegalStateException when already bound, or closed
+     */
+    public PoolMetrics bindTo(Supplier<PoolStats> stats) {
+        Objects.requireNonNull(stats, "stats must not be null; pass the pool's statistics, such as pool::stats");
+        String bound = stats.get().name();
+        if (!pool.equals(bound)) {
+            throw new IllegalArgumentException("the metrics for pool '" + pool + "' were bound to the statistics of pool '"
+                    + bound + "'; the pool tag must name the pool it measures: give the pool the name '" + pool
+                    + "' (PoolConfig.Builder.name, BerthDataSource.setPoolName) or make the metrics with '" + bound + "'");
+        }
+        lifecycle.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the metrics for pool '" + pool + "' are closed and their meters removed;"
+                        + " make new ones with PoolMetrics.of");
+            }
+            if (this.stats != null) {
+                throw new IllegalStateException("the metrics for pool '" + pool + "' are already bound to its statistics;"
+                        + " call bindTo once per PoolMetrics");
+            }
+            this.stats = stats;
+            gauge(RESOURCES, "Resources that exist, idle and leased", PoolStats::total);
+            gauge(IDLE, "Resources ready to lend", PoolStats::idle);
+            gauge(LEASED, "Resources lent out", PoolStats::leased);
+            gauge(MAX, "The most resources the pool may hold", PoolStats::maxSize);
+            gauge(WAITING, "Callers waiting for a resource", PoolStats::waiting);
+        } finally {
+            lifecycle.unlock();
+        }
+        return this;
+    }
+
+    /** @return the pool's name, the value of the {@code pool} tag */
+    public String pool() {
+        return pool;
+    }
+
+    /** @return what the pool holds, the value of the {@code kind} tag */
+    public String kind() {
+        return kind;
+    }
+
+    /**
+     * Removes every meter of this pool from the registry and forgets the statistics source. Events that
+     * arrive later are dropped. Idempotent.
+     */
+    @Override
+    public void close() {
+        lifecycle.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            stats = null;
+            meters.forEach(registry::remove);
+            meters.clear();
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PoolMetrics{pool=" + pool + ", kind=" + kind + (closed ? ", closed" : stats == null ? ", not bound" : "") + '}';
+    }
+
+    // ---- PoolListener: called on the pool's hot paths; field reads and a record each ------------------
+
+    /** Records the wait in {@value #ACQUIRE}. */
+    @Override
+    public void acquired(String pool, long waitNanos) {
+        acquire.record(waitNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Records the hold time in {@value #HOLD}. */
+    @Override
+    public void released(String pool, long holdNanos) {
+        hold.record(holdNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Counts a timeout in {@value #TIMEOUTS}. */
+    @Override
+    public void timedOut(PoolReport report) {
+        timeouts.increment();
+    }
+
+    /** Counts a creation in {@value #CREATIONS}. */
+    @Override
+    public void created(String pool) {
+        creations.increment();
+    }
+
+    /** Counts a failed creation in {@value #CREATION_FAILURES}. */
+    @Override
+    public void creationFailed(String pool, Throwable failure) {
+        creationFailures.increment();
+    }
+
+    /** Counts a destruction in {@value #DESTRUCTIONS}, tagged with its reason. */
+    @Override
+    public void destroyed(String pool, String reason) {
+        String key = reason == null ? "unknown" : reason;
+        Counter counter = destructions.get(key);
+        if (counter == null) {
+            counter = newReason(key);
+        }
+        if (counter != null) {
+            counter.increment();
+        }
+    }
+
+    /** Counts a failed validation in {@value #VALIDATION_FAILURES}. */
+    @Override
+    public void validationFailed(String pool) {
+        validationFailures.increment();
+    }
+
+    /** Counts a leak in {@value #LEAKS}, tagged {@code dropped=true} or {@code false}. */
+    @Override
+    public void leak(String pool, PoolReport.Holding holding, boolean dropped) {
+        (dropped ? leaksDropped : leaksHeld).increment();
+    }
+
+    // ---- registration -------------------------------------------------------------------------------
+
+    /** A destruction reason berth did not name when this was written: registered once, under the lock. */
+    private Counter newReason(String reason) {
+        lifecycle.lock();
+        try {
+            if (closed) {
+                return null; // the meters are gone; registering one now would outlive close()
+            }
+            return destructions.computeIfAbsent(reason, this::destructionCounter);
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    private Counter destructionCounter(String reason) {
+        return counter(DESTRUCTIONS, "Resources destroyed, by reason", Tags.of("reason", reason));
+    }
+
+    private Timer timer(String name, String description, boolean histogram) {
+        return track(Timer.builder(name).description(description).tags(tags)
+                .publishPercentileHistogram(histogram).register(registry));
+    }
+
+    private Counter counter(String name, String description, Tags more) {
+        return track(Counter.builder(name).description(description).tags(tags).tags(more).register(registry));
+    }
+
+    private void gauge(String name, String description, ToIntFunction<PoolStats> field) {
+        // The gauge holds this object weakly; the function captures only the field accessor.
+        track(Gauge.builder(name, this, metrics -> metrics.read(field)).description(description).tags(tags)
+                .register(registry));
+    }
+
+    private double read(ToIntFunction<PoolStats> field) {
+        Supplier<PoolStats> source = stats;
+        return source == null ? Double.NaN : field.applyAsInt(source.get());
+    }
+
+    private <M extends Meter> M track(M meter) {
+        lifecycle.lock();
+        try {
+            meters.add(meter);
+        } finally {
+            lifecycle.unlock();
+        }
+        return meter;
+    }
+
+    /** Options for {@link PoolMetrics}; not thread-safe. */
+    public static final class Builder {
+        private final MeterRegistry registry;
+        private final String pool;
+        private final String kind;
+        private Tags extraTags = Tags.empty();
+        private boolean percentileHistogram;
+
+        private Builder(MeterRegistry registry, String pool, String kind) {
+            this.registry = Objects.requireNonNull(registry, "registry must not be null");
+            this.pool = nonBlank("pool", pool, "the pool's name, as in PoolConfig.name()");
+            this.kind = nonBlank("kind", kind, "what the pool holds, such as \"jdbc\" or \"redis\"");
+        }
+
+        /**
+         * Adds a tag to every meter of this pool. The tags {@code pool} and {@code kind} are set by berth and
+         * win over tags of the same key given here.
+         *
+         * @param key the tag's key
+         * @param value the tag's value
+         * @return this builder
+         */
+        public Builder tag(String key, String value) {
+            extraTags = extraTags.and(key, value);
+            return this;
+        }
+
+        /**
+         * Adds tags to every meter of this pool (common tags for every meter belong in the registry's
+         * {@code config().commonTags(...)} instead).
+         *
+         * @param tags the tags
+         * @return this builder
+         */
+        public Builder tags(Iterable<Tag> tags) {
+            extraTags = extraTags.and(tags);
+            return this;
+        }
+
+        /**
+         * Publishes histogram buckets for the acquire and hold timers, so a backend such as Prometheus can
+         * compute percentiles across instances ({@code histogram_quantile}). Off by default: about 70 extra
+         * series per timer. A registry-wide {@code MeterFilter} can switch it on too.
+         *
+         * @param on whether to publish the buckets
+         * @return this builder
+         */
+        public Builder percentileHistogram(boolean on) {
+            this.percentileHistogram = on;
+            return this;
+        }
+
+        /**
+         * Registers the meters.
+         *
+         * @return the metrics
+         * @throws IllegalStateException when another open {@code PoolMetrics} already has this pool and kind
+         */
+        public PoolMetrics build() {
+            return new PoolMetrics(this);
+        }
+
+        private static String nonBlank(String what, String value, String hint) {
+            if (value == null || value.isBlank()) {
+                throw new IllegalArgumentException(what + " must not be blank; give " + hint);
+            }
+            return value;
+        }
+    }
+}
