@@ -186,8 +186,9 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
     }
 
     /**
-     * Registers the gauges, which read the pool's statistics each time the registry asks (on every scrape).
-     * The registry keeps only a weak reference to this object, and through it to {@code stats}.
+     * Registers the gauges, which read the pool's statistics each time the registry asks (on every scrape;
+     * each read is one {@code stats()} call, a few microseconds). The registry keeps only a weak reference to
+     * this object, and through it to {@code stats}.
      *
      * @param stats the pool's statistics, such as {@code pool::stats} or {@code dataSource::stats}
      * @return this object
@@ -279,9 +280,18 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
         timeouts.increment();
     }
 
-    /** Counts a creation in {@value #CREATIONS}. */
+    /**
+     * Counts a creation in {@value #CREATIONS}. Creation is off the hot path, so it is also where a listener
+     * shared by two pools is caught: the other pool's events are refused (the pool logs the refusal).
+     *
+     * @throws IllegalStateException when the event comes from a pool of another name
+     */
     @Override
     public void created(String pool) {
+        if (!this.pool.equals(pool)) {
+            throw new IllegalStateException("the metrics for pool '" + this.pool + "' are also the listener of pool '"
+                    + pool + "', whose events would be counted as theirs; give every pool a PoolMetrics of its own");
+        }
         creations.increment();
     }
 

@@ -1,6 +1,7 @@
 package dev.berth.micrometer;
 
 import static dev.berth.micrometer.PoolMetrics.ACQUIRE;
+import static dev.berth.micrometer.PoolMetrics.CREATIONS;
 import static dev.berth.micrometer.PoolMetrics.LEASED;
 import static dev.berth.micrometer.PoolMetrics.RESOURCES;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -139,6 +140,18 @@ class PoolMetricsLifecycleTest {
         metrics.close();
         assertThatThrownBy(() -> metrics.bindTo(pool::stats))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    }
+
+    @Test
+    void metricsSharedWithAPoolOfAnotherNameDoNotCountItsCreations() throws Exception {
+        PoolMetrics metrics = PoolMetrics.of(registry, "orders-db", "jdbc");
+        metrics.bindTo(open("orders-db", metrics)::stats);
+        Pool<Thing> stranger = open("billing-db", metrics);
+
+        try (Lease<Thing> lease = stranger.acquire()) {
+            assertThat(lease.get()).isNotNull(); // the refusal is logged; the stranger pool works on
+        }
+        assertThat(registry.get(CREATIONS).tag("pool", "orders-db").counter().count()).isZero();
     }
 
     @Test
