@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -24,7 +23,7 @@ import java.util.function.ToIntFunction;
  * One berth pool's meters in a Micrometer {@link MeterRegistry}: it is the pool's {@link PoolListener} (timers
  * and counters fed by the pool's events) and, once {@linkplain #bindTo bound} to the pool's statistics, the
  * source of its gauges. Every meter carries the tags {@code pool} (the pool's name) and {@code kind}
- * ({@code "jdbc"}, {@code "redis"} or your own word), plus any tags given to the {@link Builder}.
+ * ({@code "jdbc"}, {@code "redis"} or your own word), plus any tags given to the {@link PoolMetricsBuilder}.
  *
  * <p>The listener goes into the pool's configuration, so it sees the pool's first creations; the gauges are
  * bound once the pool exists:
@@ -70,8 +69,17 @@ import java.util.function.ToIntFunction;
  *
  * <p>Lifetime: the registry holds the gauges' source only weakly, so the gauges never keep a pool reachable;
  * once the pool and this object are garbage, the gauges read {@code NaN}. {@link #close()} removes every meter
- * from the registry; do it when the pool closes. One {@code PoolMetrics} serves one pool: a second one for
- * the same pool name and kind is refused while the first is open.
+ * from the registry; do it when the pool closes (try-with-resources closes the pool first, then the metrics):
+ * {@snippet :
+ * try (PoolMetrics metrics = PoolMetrics.of(registry, "files", "sftp");
+ *      Pool<Session> pool = Pool.open(PoolConfig.builder().name("files").listener(metrics).build(), sessions)) {
+ *     metrics.bindTo(pool::stats);
+ *     serve(pool);
+ * }
+ * }
+ * One {@code PoolMetrics} serves one pool: a second one for the same pool name and kind is refused while the
+ * first is open (closed or garbage-collected ones make room), and events of a pool with another name are
+ * refused.
  */
 public final class PoolMetrics implements PoolListener, AutoCloseable {
 
@@ -126,15 +134,15 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
     private volatile Supplier<PoolStats> stats;
     private volatile boolean closed;
 
-    private PoolMetrics(Builder b) {
-        this.registry = b.registry;
-        this.pool = b.pool;
-        this.kind = b.kind;
-        this.tags = b.extraTags.and("pool", pool, "kind", kind);
+    PoolMetrics(MeterRegistry registry, String pool, String kind, Tags extraTags, boolean percentileHistogram) {
+        this.registry = registry;
+        this.pool = pool;
+        this.kind = kind;
+        this.tags = extraTags.and("pool", pool, "kind", kind);
         Registrations.claim(registry, tags, pool, kind);
         // Most acquires wait far less than Micrometer's default lowest bucket (1 ms): start the buckets lower.
-        this.acquire = timer(ACQUIRE, "Time callers waited for a lease", b.percentileHistogram, Duration.ofNanos(10_000));
-        this.hold = timer(HOLD, "Time leases were held before they were returned", b.percentileHistogram, null);
+        this.acquire = timer(ACQUIRE, "Time callers waited for a lease", percentileHistogram, Duration.ofNanos(10_000));
+        this.hold = timer(HOLD, "Time leases were held before they were returned", percentileHistogram, null);
         this.timeouts = counter(TIMEOUTS, "Acquires that found no free resource in time", Tags.empty());
         this.creations = counter(CREATIONS, "Resources created", Tags.empty());
         this.creationFailures = counter(CREATION_FAILURES, "Resource creations that failed", Tags.empty());
@@ -181,8 +189,8 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
      * @return a builder
      * @throws IllegalArgumentException when a name is blank
      */
-    public static Builder builder(MeterRegistry registry, String pool, String kind) {
-        return new Builder(registry, pool, kind);
+    public static PoolMetricsBuilder builder(MeterRegistry registry, String pool, String kind) {
+        return new PoolMetricsBuilder(registry, pool, kind);
     }
 
     /**
@@ -225,12 +233,20 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
         return this;
     }
 
-    /** @return the pool's name, the value of the {@code pool} tag */
+    /**
+     * The pool these metrics measure.
+     *
+     * @return the pool's name, the value of the {@code pool} tag
+     */
     public String pool() {
         return pool;
     }
 
-    /** @return what the pool holds, the value of the {@code kind} tag */
+    /**
+     * What the pool holds.
+     *
+     * @return the value of the {@code kind} tag
+     */
     public String kind() {
         return kind;
     }
@@ -373,76 +389,5 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
             lifecycle.unlock();
         }
         return meter;
-    }
-
-    /** Options for {@link PoolMetrics}; not thread-safe. */
-    public static final class Builder {
-        private final MeterRegistry registry;
-        private final String pool;
-        private final String kind;
-        private Tags extraTags = Tags.empty();
-        private boolean percentileHistogram;
-
-        private Builder(MeterRegistry registry, String pool, String kind) {
-            this.registry = Objects.requireNonNull(registry, "registry must not be null");
-            this.pool = nonBlank("pool", pool, "the pool's name, as in PoolConfig.name()");
-            this.kind = nonBlank("kind", kind, "what the pool holds, such as \"jdbc\" or \"redis\"");
-        }
-
-        /**
-         * Adds a tag to every meter of this pool. The tags {@code pool} and {@code kind} are set by berth and
-         * win over tags of the same key given here.
-         *
-         * @param key the tag's key
-         * @param value the tag's value
-         * @return this builder
-         */
-        public Builder tag(String key, String value) {
-            extraTags = extraTags.and(key, value);
-            return this;
-        }
-
-        /**
-         * Adds tags to every meter of this pool (common tags for every meter belong in the registry's
-         * {@code config().commonTags(...)} instead).
-         *
-         * @param tags the tags
-         * @return this builder
-         */
-        public Builder tags(Iterable<Tag> tags) {
-            extraTags = extraTags.and(tags);
-            return this;
-        }
-
-        /**
-         * Publishes histogram buckets for the acquire and hold timers, so a backend such as Prometheus can
-         * compute percentiles across instances ({@code histogram_quantile}). Off by default: about 70 extra
-         * series per timer (the acquire timer's buckets start at 10 µs, the hold timer's at 1 ms; both end at
-         * 30 s). A registry-wide {@code MeterFilter} can switch it on too.
-         *
-         * @param on whether to publish the buckets
-         * @return this builder
-         */
-        public Builder percentileHistogram(boolean on) {
-            this.percentileHistogram = on;
-            return this;
-        }
-
-        /**
-         * Registers the meters.
-         *
-         * @return the metrics
-         * @throws IllegalStateException when another open {@code PoolMetrics} already has this pool and kind
-         */
-        public PoolMetrics build() {
-            return new PoolMetrics(this);
-        }
-
-        private static String nonBlank(String what, String value, String hint) {
-            if (value == null || value.isBlank()) {
-                throw new IllegalArgumentException(what + " must not be blank; give " + hint);
-            }
-            return value;
-        }
     }
 }
