@@ -182,15 +182,17 @@ class PoolMetricsTest {
             lease.markBroken();
         }
         try (Lease<Thing> lease = pool.acquire()) {
-            assertThat(lease.get().id()).isEqualTo(2);
+            assertThat(lease.get().id()).isNotEqualTo(1); // the broken thing is not lent again
         }
         pool.close(); // waits for the destroying threads: every count below is final
 
         assertThat(counted(DESTRUCTIONS, "reason", "broken")).isEqualTo(1);
-        assertThat(counted(DESTRUCTIONS, "reason", "closed")).isEqualTo(1);
         assertThat(counted(DESTRUCTIONS, "reason", "expired")).isZero();
-        assertThat(counted(CREATIONS)).isEqualTo(2);
-        assertThat(things.destroyed).hasValue(2);
+        // The pool may create one thing more than asked for (a creation racing the replacement); the meters
+        // agree with the pool and the factory whatever it did.
+        assertThat(counted(CREATIONS)).isEqualTo(pool.stats().created()).isEqualTo(things.created.get());
+        assertThat(counted(DESTRUCTIONS, "reason", "closed")).isEqualTo(things.created.get() - 1);
+        assertThat(things.destroyed).hasValue(things.created.get());
     }
 
     @Test
