@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
@@ -32,12 +33,11 @@ import java.util.function.ToIntFunction;
  * Pool<Connection> pool = Pool.open(PoolConfig.builder().name("orders-db").listener(metrics).build(), factory);
  * metrics.bindTo(pool::stats);
  * }
- * A {@code BerthDataSource} takes the listener before it starts:
+ * Something that owns its pool, such as a {@code BerthDataSource}, takes the listener before it starts;
+ * {@link #install} does the three steps, or none of them:
  * {@snippet :
  * dataSource.setPoolName("orders-db");
- * PoolMetrics metrics = PoolMetrics.of(registry, "orders-db", "jdbc");
- * dataSource.setPoolListener(metrics);   // throws IllegalStateException once the pool has started
- * metrics.bindTo(dataSource::stats);
+ * PoolMetrics metrics = PoolMetrics.install(registry, "orders-db", "jdbc", dataSource::setPoolListener, dataSource::stats);
  * }
  *
  * <table>
@@ -171,6 +171,46 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
      */
     public static PoolMetrics of(MeterRegistry registry, String pool, String kind) {
         return builder(registry, pool, kind).build();
+    }
+
+    /**
+     * Meters a pool that something else owns and starts, such as a {@code BerthDataSource}: makes the metrics,
+     * binds the gauges to {@code stats}, and hands the listener to {@code listenerSetter}. When a step fails,
+     * the meters are removed again and nothing stays registered.
+     *
+     * {@snippet :
+     * BerthDataSource dataSource = BerthDataSource.builder().jdbcUrl(url).poolName("orders-db").build();
+     * PoolMetrics metrics = PoolMetrics.install(registry, "orders-db", "jdbc", dataSource::setPoolListener, dataSource::stats);
+     * }
+     *
+     * @param registry where the meters go
+     * @param pool the pool's name; the value of the {@code pool} tag, and the name {@code stats} must report
+     * @param kind what the pool holds; the value of the {@code kind} tag
+     * @param listenerSetter installs the pool's listener, such as {@code dataSource::setPoolListener}
+     * @param stats the pool's statistics, such as {@code dataSource::stats}
+     * @return the metrics, bound and installed
+     * @throws IllegalArgumentException when a name is blank, or {@code stats} names another pool
+     * @throws IllegalStateException when the listener cannot be installed any more (the pool has started),
+     *     or another open {@code PoolMetrics} already has this pool and kind
+     */
+    public static PoolMetrics install(MeterRegistry registry, String pool, String kind,
+                                      Consumer<? super PoolListener> listenerSetter, Supplier<PoolStats> stats) {
+        Objects.requireNonNull(listenerSetter, "listenerSetter must not be null; pass one such as dataSource::setPoolListener");
+        PoolMetrics metrics = of(registry, pool, kind);
+        try {
+            metrics.bindTo(stats);
+        } catch (RuntimeException e) {
+            metrics.close();
+            throw e;
+        }
+        try {
+            listenerSetter.accept(metrics);
+        } catch (RuntimeException e) {
+            metrics.close();
+            throw new IllegalStateException("the metrics for pool '" + pool + "' could not be installed as its listener: "
+                    + e.getMessage() + " (install metrics before the pool starts)", e);
+        }
+        return metrics;
     }
 
     /**

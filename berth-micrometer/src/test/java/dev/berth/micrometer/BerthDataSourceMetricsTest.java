@@ -55,11 +55,9 @@ class BerthDataSourceMetricsTest {
         return dataSource;
     }
 
-    /** The idiom in PoolMetrics' javadoc: listener before start, gauges on the data source's stats. */
+    /** The idiom in PoolMetrics' javadoc for a pool someone else owns and starts. */
     private PoolMetrics meter(BerthDataSource ds) {
-        PoolMetrics metrics = PoolMetrics.of(registry, ds.getPoolName(), "jdbc");
-        ds.setPoolListener(metrics);
-        return metrics.bindTo(ds::stats);
+        return PoolMetrics.install(registry, ds.getPoolName(), "jdbc", ds::setPoolListener, ds::stats);
     }
 
     private static int selectOne(Connection connection) throws Exception {
@@ -131,26 +129,25 @@ class BerthDataSourceMetricsTest {
     }
 
     @Test
-    void theListenerCannotBeInstalledOnceTheDataSourceHasStarted() {
+    void installingOnAStartedDataSourceFailsAndLeavesNoMeters() {
         BerthDataSource ds = dataSource("orders-db", 5_000);
         ds.start();
-        PoolMetrics metrics = PoolMetrics.of(registry, "orders-db", "jdbc");
 
-        assertThatThrownBy(() -> ds.setPoolListener(metrics))
+        assertThatThrownBy(() -> meter(ds))
                 .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("metrics for pool 'orders-db' could not be installed")
                 .hasMessageContaining("poolListener cannot change")
-                .hasMessageContaining("before start()");
-        metrics.close();
+                .hasMessageContaining("before the pool starts");
         assertThat(registry.getMeters()).isEmpty();
     }
 
     @Test
-    void metricsForADataSourceWithoutAPoolNameAskForOne() {
+    void installingOnADataSourceWithoutAPoolNameAsksForOneAndLeavesNoMeters() {
         BerthDataSource ds = dataSource(null, 5_000);
-        PoolMetrics metrics = PoolMetrics.of(registry, "orders-db", "jdbc");
 
-        assertThatThrownBy(() -> metrics.bindTo(ds::stats))
+        assertThatThrownBy(() -> PoolMetrics.install(registry, "orders-db", "jdbc", ds::setPoolListener, ds::stats))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("BerthDataSource.setPoolName");
+        assertThat(registry.getMeters()).isEmpty();
     }
 }

@@ -12,6 +12,7 @@ import dev.berth.micrometer.Things.Thing;
 import dev.berth.pool.Lease;
 import dev.berth.pool.Pool;
 import dev.berth.pool.PoolConfig;
+import dev.berth.pool.PoolListener;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.search.Search;
@@ -20,6 +21,8 @@ import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +37,7 @@ class PoolMetricsLifecycleTest {
         pools.forEach(Pool::close);
     }
 
-    private Pool<Thing> open(String name, PoolMetrics metrics) {
+    private Pool<Thing> open(String name, PoolListener metrics) {
         Pool<Thing> pool = Pool.open(PoolConfig.builder().name(name).maxSize(2).listener(metrics).build(), things);
         pools.add(pool);
         return pool;
@@ -152,6 +155,31 @@ class PoolMetricsLifecycleTest {
             assertThat(lease.get()).isNotNull(); // the refusal is logged; the stranger pool works on
         }
         assertThat(registry.get(CREATIONS).tag("pool", "orders-db").counter().count()).isZero();
+    }
+
+    @Test
+    void installBindsTheGaugesAndHandsOverTheListener() {
+        Pool<Thing> pool = open("orders-db", PoolListener.NONE); // as an owner would, before it installs
+        AtomicReference<PoolListener> installed = new AtomicReference<>();
+
+        PoolMetrics metrics = PoolMetrics.install(registry, "orders-db", "memory", installed::set, pool::stats);
+
+        assertThat(installed).hasValue(metrics);
+        assertThat(registry.get(RESOURCES).tag("pool", "orders-db").gauge().value()).isZero();
+    }
+
+    @Test
+    void installThatCannotHandOverTheListenerRemovesItsMeters() {
+        Pool<Thing> pool = open("orders-db", PoolListener.NONE); // as an owner would, before it installs
+        Consumer<PoolListener> tooLate = listener -> {
+            throw new IllegalStateException("the pool has started");
+        };
+
+        assertThatThrownBy(() -> PoolMetrics.install(registry, "orders-db", "memory", tooLate, pool::stats))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("could not be installed as its listener: the pool has started")
+                .hasMessageContaining("install metrics before the pool starts");
+        assertThat(metersOf("orders-db")).isEmpty();
     }
 
     @Test
