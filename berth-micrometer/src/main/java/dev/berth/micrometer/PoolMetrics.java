@@ -1,5 +1,19 @@
 package dev.berth.micrometer;
 
+import static dev.berth.micrometer.PoolMeters.ACQUIRE;
+import static dev.berth.micrometer.PoolMeters.CREATIONS;
+import static dev.berth.micrometer.PoolMeters.CREATION_FAILURES;
+import static dev.berth.micrometer.PoolMeters.DESTRUCTIONS;
+import static dev.berth.micrometer.PoolMeters.HOLD;
+import static dev.berth.micrometer.PoolMeters.IDLE;
+import static dev.berth.micrometer.PoolMeters.LEAKS;
+import static dev.berth.micrometer.PoolMeters.LEASED;
+import static dev.berth.micrometer.PoolMeters.MAX;
+import static dev.berth.micrometer.PoolMeters.RESOURCES;
+import static dev.berth.micrometer.PoolMeters.TIMEOUTS;
+import static dev.berth.micrometer.PoolMeters.VALIDATION_FAILURES;
+import static dev.berth.micrometer.PoolMeters.WAITING;
+
 import dev.berth.pool.PoolListener;
 import dev.berth.pool.PoolReport;
 import dev.berth.pool.PoolStats;
@@ -40,28 +54,8 @@ import java.util.function.ToIntFunction;
  * PoolMetrics metrics = PoolMetrics.install(registry, "orders-db", "jdbc", dataSource::setPoolListener, dataSource::stats);
  * }
  *
- * <table>
- * <caption>Meters (Prometheus names in brackets)</caption>
- * <tr><th>name</th><th>type</th><th>what it measures</th></tr>
- * <tr><td>{@value #RESOURCES}</td><td>gauge</td><td>resources that exist, idle and leased
- *     ({@code berth_pool_resources})</td></tr>
- * <tr><td>{@value #IDLE}</td><td>gauge</td><td>resources ready to lend</td></tr>
- * <tr><td>{@value #LEASED}</td><td>gauge</td><td>resources lent out</td></tr>
- * <tr><td>{@value #MAX}</td><td>gauge</td><td>the configured maximum size</td></tr>
- * <tr><td>{@value #WAITING}</td><td>gauge</td><td>callers waiting for a resource</td></tr>
- * <tr><td>{@value #ACQUIRE}</td><td>timer</td><td>how long each acquire waited; its count is the number of
- *     leases handed out ({@code berth_pool_acquire_seconds_count})</td></tr>
- * <tr><td>{@value #HOLD}</td><td>timer</td><td>how long each lease was held</td></tr>
- * <tr><td>{@value #TIMEOUTS}</td><td>counter</td><td>acquires that found no resource in time
- *     ({@code berth_pool_timeouts_total})</td></tr>
- * <tr><td>{@value #CREATIONS}</td><td>counter</td><td>resources created</td></tr>
- * <tr><td>{@value #CREATION_FAILURES}</td><td>counter</td><td>failed creations (server down, bad password)</td></tr>
- * <tr><td>{@value #DESTRUCTIONS}</td><td>counter</td><td>resources destroyed, tag {@code reason}: broken,
- *     expired, idle, invalid, reset failed, leaked, closed</td></tr>
- * <tr><td>{@value #VALIDATION_FAILURES}</td><td>counter</td><td>validations that found a resource dead</td></tr>
- * <tr><td>{@value #LEAKS}</td><td>counter</td><td>leases reported as leaks, tag {@code dropped}: {@code true}
- *     when the lease was lost without {@code close()}, {@code false} when it is held past the leak threshold</td></tr>
- * </table>
+ * <p>The meters and their names are listed in {@link PoolMeters}.
+ *
  *
  * <p>Concurrency: the listener methods run on the pool's acquire and release paths and on its worker threads;
  * they are lock-free and allocation-free (every timer and counter is resolved when the metrics are made), and
@@ -82,33 +76,6 @@ import java.util.function.ToIntFunction;
  * refused.
  */
 public final class PoolMetrics implements PoolListener, AutoCloseable {
-
-    /** Gauge: resources that exist, idle and leased. */
-    public static final String RESOURCES = "berth.pool.resources";
-    /** Gauge: resources ready to lend. */
-    public static final String IDLE = "berth.pool.resources.idle";
-    /** Gauge: resources lent out. */
-    public static final String LEASED = "berth.pool.resources.leased";
-    /** Gauge: the most resources the pool may hold. */
-    public static final String MAX = "berth.pool.resources.max";
-    /** Gauge: callers waiting for a resource. */
-    public static final String WAITING = "berth.pool.waiting";
-    /** Timer: how long acquires waited for their lease. */
-    public static final String ACQUIRE = "berth.pool.acquire";
-    /** Timer: how long leases were held. */
-    public static final String HOLD = "berth.pool.hold";
-    /** Counter: acquires that timed out. */
-    public static final String TIMEOUTS = "berth.pool.timeouts";
-    /** Counter: resources created. */
-    public static final String CREATIONS = "berth.pool.creations";
-    /** Counter: resource creations that failed. */
-    public static final String CREATION_FAILURES = "berth.pool.creation.failures";
-    /** Counter: resources destroyed, tagged with {@code reason}. */
-    public static final String DESTRUCTIONS = "berth.pool.destructions";
-    /** Counter: validations that found a resource dead. */
-    public static final String VALIDATION_FAILURES = "berth.pool.validation.failures";
-    /** Counter: leases reported as leaks, tagged with {@code dropped}. */
-    public static final String LEAKS = "berth.pool.leaks";
 
     /** The reasons {@link PoolListener#destroyed} names today; their counters exist from the start, at zero. */
     private static final List<String> REASONS =
@@ -318,26 +285,26 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
 
     // ---- PoolListener: called on the pool's hot paths; field reads and a record each ------------------
 
-    /** Records the wait in {@value #ACQUIRE}. */
+    /** Records the wait in {@value PoolMeters#ACQUIRE}. */
     @Override
     public void acquired(String pool, long waitNanos) {
         acquire.record(waitNanos, TimeUnit.NANOSECONDS);
     }
 
-    /** Records the hold time in {@value #HOLD}. */
+    /** Records the hold time in {@value PoolMeters#HOLD}. */
     @Override
     public void released(String pool, long holdNanos) {
         hold.record(holdNanos, TimeUnit.NANOSECONDS);
     }
 
-    /** Counts a timeout in {@value #TIMEOUTS}. */
+    /** Counts a timeout in {@value PoolMeters#TIMEOUTS}. */
     @Override
     public void timedOut(PoolReport report) {
         timeouts.increment();
     }
 
     /**
-     * Counts a creation in {@value #CREATIONS}. Creation is off the hot path, so it is also where a listener
+     * Counts a creation in {@value PoolMeters#CREATIONS}. Creation is off the hot path, so it is also where a listener
      * shared by two pools is caught: the other pool's events are refused (the pool logs the refusal).
      *
      * @throws IllegalStateException when the event comes from a pool of another name
@@ -351,13 +318,13 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
         creations.increment();
     }
 
-    /** Counts a failed creation in {@value #CREATION_FAILURES}. */
+    /** Counts a failed creation in {@value PoolMeters#CREATION_FAILURES}. */
     @Override
     public void creationFailed(String pool, Throwable failure) {
         creationFailures.increment();
     }
 
-    /** Counts a destruction in {@value #DESTRUCTIONS}, tagged with its reason. */
+    /** Counts a destruction in {@value PoolMeters#DESTRUCTIONS}, tagged with its reason. */
     @Override
     public void destroyed(String pool, String reason) {
         String key = reason == null ? "unknown" : reason;
@@ -370,13 +337,13 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
         }
     }
 
-    /** Counts a failed validation in {@value #VALIDATION_FAILURES}. */
+    /** Counts a failed validation in {@value PoolMeters#VALIDATION_FAILURES}. */
     @Override
     public void validationFailed(String pool) {
         validationFailures.increment();
     }
 
-    /** Counts a leak in {@value #LEAKS}, tagged {@code dropped=true} or {@code false}. */
+    /** Counts a leak in {@value PoolMeters#LEAKS}, tagged {@code dropped=true} or {@code false}. */
     @Override
     public void leak(String pool, PoolReport.Holding holding, boolean dropped) {
         (dropped ? leaksDropped : leaksHeld).increment();

@@ -124,7 +124,7 @@ class BerthDataSourceMetricsTest {
         }
         ds.close();
 
-        assertThat(registry.get(PoolMetrics.DESTRUCTIONS).tags("pool", "orders-db", "reason", "broken").counter().count())
+        assertThat(registry.get(PoolMeters.DESTRUCTIONS).tags("pool", "orders-db", "reason", "broken").counter().count())
                 .isEqualTo(1);
     }
 

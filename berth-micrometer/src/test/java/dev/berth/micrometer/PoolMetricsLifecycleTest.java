@@ -1,9 +1,9 @@
 package dev.berth.micrometer;
 
-import static dev.berth.micrometer.PoolMetrics.ACQUIRE;
-import static dev.berth.micrometer.PoolMetrics.CREATIONS;
-import static dev.berth.micrometer.PoolMetrics.LEASED;
-import static dev.berth.micrometer.PoolMetrics.RESOURCES;
+import static dev.berth.micrometer.PoolMeters.ACQUIRE;
+import static dev.berth.micrometer.PoolMeters.CREATIONS;
+import static dev.berth.micrometer.PoolMeters.LEASED;
+import static dev.berth.micrometer.PoolMeters.RESOURCES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
