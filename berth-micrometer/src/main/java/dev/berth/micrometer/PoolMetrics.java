@@ -56,10 +56,9 @@ import java.util.function.ToIntFunction;
  *
  * <p>The meters and their names are listed in {@link PoolMeters}.
  *
- *
  * <p>Concurrency: the listener methods run on the pool's acquire and release paths and on its worker threads;
- * they are lock-free and allocation-free (every timer and counter is resolved when the metrics are made), and
- * safe from any thread. {@link #bindTo} and {@link #close()} may be called from any thread.
+ * they take no lock, look nothing up and build no tags (every timer and counter is resolved when the metrics
+ * are made), so each costs one Micrometer record or increment, and they are safe from any thread. {@link #bindTo} and {@link #close()} may be called from any thread.
  *
  * <p>Lifetime: the registry holds the gauges' source only weakly, so the gauges never keep a pool reachable;
  * once the pool and this object are garbage, the gauges read {@code NaN}. {@link #close()} removes every meter
@@ -72,8 +71,8 @@ import java.util.function.ToIntFunction;
  * }
  * }
  * One {@code PoolMetrics} serves one pool: a second one for the same pool name and kind is refused while the
- * first is open (closed or garbage-collected ones make room), and events of a pool with another name are
- * refused.
+ * first is open (closed or garbage-collected ones make room), and a pool of another name that is given them
+ * as its listener has its creations refused, which the pool logs as a listener failure.
  */
 public final class PoolMetrics implements PoolListener, AutoCloseable {
 

@@ -89,6 +89,28 @@ class PoolMetricsTest {
     }
 
     @Test
+    void holdTimerAddsUpExactlyTheTimeEachLeaseWasHeld() throws Exception {
+        Pool<Thing> pool = open(config(2));
+        long heldNanos = 0;
+        for (int i = 0; i < 10; i++) {
+            Lease<Thing> lease = pool.acquire();
+            lease.close();
+            heldNanos += lease.heldFor().toNanos();
+        }
+        assertThat(registry.get(HOLD).tag("pool", POOL).timer().totalTime(TimeUnit.NANOSECONDS)).isEqualTo(heldNanos);
+    }
+
+    @Test
+    void asyncAcquiresAreTimedLikeBlockingOnes() throws Exception {
+        Pool<Thing> pool = open(config(2));
+        for (int i = 0; i < 50; i++) {
+            pool.acquireAsync().get(5, TimeUnit.SECONDS).close();
+        }
+        assertThat(timed(ACQUIRE)).isEqualTo(50);
+        assertThat(timed(HOLD)).isEqualTo(50);
+    }
+
+    @Test
     void concurrentWorkloadIsCountedExactly() throws Exception {
         Pool<Thing> pool = open(config(3));
         int threads = 8;
