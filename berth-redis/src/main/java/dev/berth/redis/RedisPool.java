@@ -204,6 +204,16 @@ public final class RedisPool implements AutoCloseable {
                 Objects.requireNonNull(body, "body"));
     }
 
+    /**
+     * Starts configuring a supervised pub/sub subscription. It uses a dedicated connection of its own (not one
+     * of the pool's) that reconnects and re-subscribes by itself; see {@link Subscription}.
+     *
+     * @return a new builder
+     */
+    public SubscriptionBuilder subscriber() {
+        return new SubscriptionBuilder(factory);
+    }
+
     /** @return the pool's counters and latency percentiles */
     public PoolStats stats() {
         return pool.stats();
