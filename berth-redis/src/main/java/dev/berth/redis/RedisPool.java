@@ -43,6 +43,7 @@ public final class RedisPool implements AutoCloseable {
     private final Pool<PooledConnection> pool;
     private final LeasingConnectionProvider connections;
     private final RedisClient client;
+    private final AutoPipeline autoPipeline;
 
     private RedisPool(Builder b) {
         this.url = b.url;
@@ -51,7 +52,12 @@ public final class RedisPool implements AutoCloseable {
         PoolConfig config = b.poolConfig != null ? b.poolConfig : PoolConfig.builder().name("redis " + url.host() + ":" + url.port()).build();
         this.pool = Pool.open(config, factory);
         this.connections = new LeasingConnectionProvider(pool);
-        this.client = RedisClient.builder().connectionProvider(connections).clientConfig(factory.config()).build();
+        this.autoPipeline = b.autoPipelineLanes > 0 ? new AutoPipeline(connections, b.autoPipelineLanes) : null;
+        var client = RedisClient.builder().connectionProvider(connections).clientConfig(factory.config());
+        if (autoPipeline != null) {
+            client.commandExecutor(autoPipeline);
+        }
+        this.client = client.build();
     }
 
     /**
@@ -76,8 +82,12 @@ public final class RedisPool implements AutoCloseable {
     }
 
     /**
-     * The Jedis client on this pool: each command leases a connection for its one round trip. The same
-     * instance every time; closing it has no effect on the pool.
+     * The Jedis client on this pool. With auto-pipelining (the default) single commands from concurrent
+     * threads are combined into pipelines on a few pooled connections, so thousands of virtual threads doing
+     * GET/SET run at pipelined speed while one thread alone gets plain latency; commands that change connection
+     * state or block (SELECT, WATCH, MULTI, SUBSCRIBE, BLPOP, CLIENT, ...) run on a connection of their own.
+     * Without it, each command leases a connection for its one round trip. The same instance every time;
+     * closing it has no effect on the pool.
      *
      * @return a thread-safe Jedis {@link RedisClient}
      */
@@ -224,6 +234,11 @@ public final class RedisPool implements AutoCloseable {
         return url;
     }
 
+    /** @return the auto-pipeliner, or {@code null} when it is off */
+    AutoPipeline autoPipeline() {
+        return autoPipeline;
+    }
+
     ConnectionFactory factory() {
         return factory;
     }
@@ -254,6 +269,7 @@ public final class RedisPool implements AutoCloseable {
         private Duration connectTimeout = Duration.ofSeconds(2);
         private Duration blockingTimeout = Duration.ZERO;
         private String clientName;
+        private int autoPipelineLanes = 2;
 
         private Builder(RedisUrl url) {
             this.url = url;
@@ -301,6 +317,22 @@ public final class RedisPool implements AutoCloseable {
          */
         public Builder clientName(String name) {
             this.clientName = name;
+            return this;
+        }
+
+        /**
+         * How many connections at most carry auto-pipelined batches at the same time (default 2; 0 turns
+         * auto-pipelining off, so every command of {@link RedisPool#client()} leases a connection of its own).
+         * A batch holds its connection only for its one round trip.
+         *
+         * @param lanes 0 or more, at most the pool's maxSize
+         * @return this builder
+         */
+        public Builder autoPipelining(int lanes) {
+            if (lanes < 0) {
+                throw new IllegalArgumentException("autoPipelining lanes is " + lanes + " but must be 0 (off) or more");
+            }
+            this.autoPipelineLanes = lanes;
             return this;
         }
 
