@@ -163,8 +163,9 @@ public final class RedisPool implements AutoCloseable {
     }
 
     /**
-     * Runs MULTI, the commands {@code body} queues, and EXEC, in one round trip. If the body fails, DISCARD
-     * is sent instead and nothing is applied.
+     * Runs MULTI, the commands {@code body} queues, and EXEC: two round trips however many commands (MULTI
+     * with the commands, then EXEC). If the body fails, DISCARD is sent instead and nothing is applied. Do not
+     * SELECT inside the transaction (use {@link #lease()} for that): the connection is not reset afterwards.
      *
      * @param body queues commands on a Jedis {@link Transaction}
      * @return EXEC's replies in order, each failed command's error in its own slot

@@ -5,8 +5,10 @@ import java.util.List;
 import redis.clients.jedis.Transaction;
 
 /**
- * MULTI/EXEC as a scope: enter leases a connection and sends MULTI; exit sends EXEC (or DISCARD when the
- * body failed) and returns the connection. Everything queued travels with EXEC in one round trip.
+ * MULTI/EXEC as a scope: enter leases a connection and queues MULTI; exit sends MULTI and the queued commands
+ * in one write, reads their QUEUED acknowledgements, then sends EXEC (or DISCARD when the body failed): two
+ * round trips however many commands (that is how Jedis's Transaction works). EXEC or DISCARD ends the
+ * transaction's state on the connection, so it goes back to the pool without a reset round trip.
  */
 final class TransactionScope implements Scope<Transaction> {
     private final LeasingConnectionProvider connections;
@@ -23,7 +25,7 @@ final class TransactionScope implements Scope<Transaction> {
         if (connection != null) {
             throw new IllegalStateException("this transaction scope was already entered; ask RedisPool.transaction() for a new one");
         }
-        connection = connections.lease(true, "MULTI");
+        connection = connections.lease(false, "MULTI");
         try {
             transaction = new Transaction(connection, true, false);
         } catch (RuntimeException e) {

@@ -68,16 +68,29 @@ final class PrivateRedis implements AutoCloseable {
         return new Jedis(new HostAndPort("127.0.0.1", port), b.build());
     }
 
-    /** A counter from INFO (for example "total_reads_processed"). */
+    /** A counter from INFO (for example "connected_clients"), read on a connection of its own. */
     long info(String field) {
         try (Jedis j = admin()) {
-            for (String line : j.info().split("\r\n")) {
-                if (line.startsWith(field + ":")) {
-                    return Long.parseLong(line.substring(field.length() + 1));
-                }
+            return info(j, field);
+        }
+    }
+
+    /** A counter from INFO read on {@code admin}: with one admin connection for all readings, only its INFO adds reads. */
+    static long info(Jedis admin, String field) {
+        for (String line : admin.info().split("\r\n")) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.substring(field.length() + 1));
             }
         }
         throw new AssertionError("INFO has no field " + field);
+    }
+
+    /**
+     * Waits until exactly {@code clients} connections are open (the caller's admin one included), so that no
+     * connection of an earlier test is still being torn down (a close is a read event on the server too).
+     */
+    void awaitClients(Jedis admin, long clients) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> info(admin, "connected_clients") == clients);
     }
 
     /** How often a command ran, from INFO commandstats (0 when never). */

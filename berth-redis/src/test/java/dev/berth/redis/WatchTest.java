@@ -27,6 +27,7 @@ class WatchTest {
 
     @AfterAll
     static void close() {
+        SharedRedis.deleteKeys();
         if (redis != null) {
             redis.close();
         }
