@@ -20,8 +20,9 @@ import redis.clients.jedis.executors.CommandExecutor;
  * Jedis's command executor for {@link RedisPool#client()}: single commands from many threads are combined
  * into pipelines. Each caller queues its command on a lane; the first caller to find the lane free becomes
  * the combiner: it leases one pooled connection, writes every queued command in one write, reads all
- * replies in order and hands each to its caller, then wakes the next waiting caller to combine what queued
- * up meanwhile. One caller alone writes just its own command, so it sees plain latency.
+ * replies in order and hands each to its caller. While callers keep queueing it serves a few more batches
+ * (at most {@value #MAX_BATCHES_PER_TURN} per turn), then wakes the next waiting caller to take over. One
+ * caller alone writes just its own command, so it sees plain latency.
  *
  * <p>Commands that change connection state or block (SELECT, WATCH, MULTI, SUBSCRIBE, BLPOP, CLIENT, ...)
  * never take this path: they run on a connection of their own, as without auto-pipelining.
@@ -35,6 +36,8 @@ final class AutoPipeline implements CommandExecutor {
             "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP", "XREAD", "XREADGROUP", "SHUTDOWN", "DEBUG",
             "FAILOVER", "REPLICAOF", "SLAVEOF");
     private static final int MAX_BATCH = 1024;
+    /** Bounds how long a combiner serves others before it returns to its own caller. */
+    private static final int MAX_BATCHES_PER_TURN = 8;
 
     private final LeasingConnectionProvider connections;
     private final Lane[] lanes;
@@ -71,8 +74,12 @@ final class AutoPipeline implements CommandExecutor {
         while (!pending.done) {
             if (lane.busy.compareAndSet(false, true)) {
                 try {
-                    while (!pending.done) {
+                    // serve batches until our own command is done, then a few more while callers keep queueing:
+                    // this thread is already running, a woken waiter would first have to be scheduled
+                    int batches = 0;
+                    while (!pending.done || (batches < MAX_BATCHES_PER_TURN && !lane.queue.isEmpty())) {
                         runBatch(lane);
+                        batches++;
                     }
                 } finally {
                     lane.busy.set(false);
