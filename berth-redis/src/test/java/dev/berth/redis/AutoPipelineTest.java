@@ -190,7 +190,9 @@ class AutoPipelineTest {
             // destruction runs on pool threads: wait for it, then every connection made is either alive or destroyed
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(
                     () -> redis.stats().created() - redis.stats().destroyed() == redis.stats().total());
-            assertThat(Long.parseLong(redis.client().get(key))).isBetween((long) ok.get(), 5000L);
+            try (Jedis admin = server.admin()) { // the killer's last round may have hit an idle pooled connection
+                assertThat(Long.parseLong(admin.get(key))).isBetween((long) ok.get(), 5000L);
+            }
         }
     }
 
