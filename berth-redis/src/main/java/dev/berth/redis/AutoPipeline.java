@@ -218,13 +218,13 @@ final class AutoPipeline implements CommandExecutor {
         T result() {
             if (failure != null) {
                 // a fresh exception carries this caller's stack; the cause keeps the original
-                if (failure instanceof JedisDataException) {
+                if (failure.getClass() == JedisDataException.class) {
                     throw new JedisDataException(failure.getMessage(), failure);
                 }
-                if (failure instanceof JedisConnectionException) {
+                if (failure.getClass() == JedisConnectionException.class) {
                     throw new JedisConnectionException(failure.getMessage(), failure);
                 }
-                throw failure;
+                throw failure; // a more specific type (NOSCRIPT, ACL, ...) is kept as it is
             }
             return value;
         }

@@ -98,13 +98,13 @@ public final class RedisPool implements AutoCloseable {
     /**
      * Leases one connection for a while, for blocking commands ({@code BLPOP}), {@code SELECT} or anything that
      * needs the same connection across commands. Closing the returned Jedis gives the connection back; when the
-     * holder changed its state, WATCH and the database are reset first. Close it exactly once.
+     * holder changed its state, WATCH and the database are reset first. Closing it again does nothing.
      *
      * @return a Jedis on a leased connection, for the calling thread only
      * @throws dev.berth.pool.PoolTimeoutException when no connection became free within the acquire timeout
      */
     public Jedis lease() {
-        return new Jedis(connections.lease(true, "leased Jedis"));
+        return new LeasedJedis(connections.lease(true, "leased Jedis"));
     }
 
     /**

@@ -18,12 +18,13 @@ public final class Watch {
 
     Watch(PooledConnection connection, int attempt) {
         this.connection = connection;
-        this.jedis = new Jedis(connection);
+        this.jedis = new LeasedJedis.Borrowed(connection);
         this.attempt = attempt;
     }
 
     /**
-     * The connection the keys are watched on, for the read phase. Do not close it; do not call MULTI on it.
+     * The connection the keys are watched on, for the read phase. Closing it does nothing (berth returns the
+     * connection after EXEC); do not call MULTI on it, use {@link #multi} instead.
      *
      * @return a Jedis on the watched connection
      */

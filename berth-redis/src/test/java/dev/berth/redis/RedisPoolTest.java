@@ -169,6 +169,20 @@ class RedisPoolTest {
     }
 
     @Test
+    void closingALeasedJedisTwiceDoesNotEndSomeoneElsesLease() {
+        try (RedisPool redis = pool(PoolConfig.builder().maxSize(1).acquireTimeout(Duration.ofMillis(200)))) {
+            Jedis first = redis.lease();
+            first.close();
+            try (Jedis second = redis.lease()) {   // the same connection, now someone else's
+                first.close();
+                assertThat(redis.stats().leased()).isEqualTo(1);
+                assertThat(second.ping()).isEqualTo("PONG");
+            }
+            assertThat(redis.stats().leased()).isZero();
+        }
+    }
+
+    @Test
     void starvedCallerGetsAPoolTimeoutThatExplainsThePool() {
         try (RedisPool redis = pool(PoolConfig.builder().name("tiny").maxSize(1).acquireTimeout(Duration.ofMillis(100)));
              Jedis held = redis.lease()) {
