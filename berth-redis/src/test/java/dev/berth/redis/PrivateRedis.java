@@ -31,7 +31,8 @@ final class PrivateRedis implements AutoCloseable {
     private Process process;
 
     private PrivateRedis(List<String> extraArgs, String adminUser, String adminPassword) throws IOException {
-        assumeTrue(BINARY != null, "no redis-server binary on this machine (looked in PATH, /usr/bin, /usr/local/bin); "
+        assumeTrue(BINARY != null, "no redis-server binary on this machine (looked in PATH, /usr/bin, /usr/local/bin, and "
+                + "for the one bundled in org.signal:embedded-redis, which is Linux x86-64 only); "
                 + "install redis-server to run the tests that restart or freeze their own Redis");
         this.port = freePort();
         this.extraArgs = extraArgs;
@@ -39,6 +40,11 @@ final class PrivateRedis implements AutoCloseable {
         this.adminPassword = adminPassword;
         this.dir = Files.createTempDirectory("berth-redis-test");
         boot();
+    }
+
+    /** For tests: which binary runs (a path on this machine, or a temporary copy of the bundled one). */
+    static String binary() {
+        return BINARY;
     }
 
     static PrivateRedis launch(String... extraArgs) throws IOException {
@@ -166,6 +172,7 @@ final class PrivateRedis implements AutoCloseable {
         }
     }
 
+    /** redis-server from the PATH, else the Linux x86-64 binary bundled in org.signal:embedded-redis (test scope). */
     private static String findBinary() {
         String path = System.getenv().getOrDefault("PATH", "");
         List<String> dirs = new ArrayList<>(List.of(path.split(File.pathSeparator)));
@@ -176,7 +183,27 @@ final class PrivateRedis implements AutoCloseable {
                 return f.getAbsolutePath();
             }
         }
-        return null;
+        return bundledBinary();
+    }
+
+    static String bundledBinary() {
+        String arch = System.getProperty("os.arch");
+        String os = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT);
+        if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+            return null;
+        }
+        try (var in = PrivateRedis.class.getResourceAsStream("/redis-server-7.0.15-linux-amd64")) {
+            if (in == null) {
+                return null;
+            }
+            Path binary = Files.createTempFile("berth-redis-server", "");
+            Files.copy(in, binary, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            binary.toFile().setExecutable(true);
+            binary.toFile().deleteOnExit();
+            return binary.toString();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
 }

@@ -22,8 +22,7 @@ class QueryCacheTest {
 
     @BeforeAll
     static void open() {
-        SharedRedis.assumeRunning();
-        redis = RedisPool.open(SharedRedis.URL);
+        redis = RedisPool.open(SharedRedis.url());
     }
 
     @AfterAll

@@ -4,21 +4,57 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import redis.clients.jedis.Jedis;
 
-/** The shared Redis on 127.0.0.1:6379; tests that need it are skipped with a reason where none runs. */
+/**
+ * The shared Redis on 127.0.0.1:6379, or, where none runs there, one private redis-server for the whole test
+ * run (stopped when the JVM exits); tests are skipped with a reason only when neither is possible.
+ */
 final class SharedRedis {
-    static final String URL = "redis://127.0.0.1:6379/0";
+    private static final String SHARED = "redis://127.0.0.1:6379/0";
+    private static final java.util.concurrent.locks.ReentrantLock LOCK = new java.util.concurrent.locks.ReentrantLock();
+    private static volatile String url;
+    private static int port = 6379;
 
     private SharedRedis() {
     }
 
-    static void assumeRunning() {
-        boolean up;
-        try (Jedis j = new Jedis("127.0.0.1", 6379)) {
-            up = "PONG".equals(j.ping());
-        } catch (RuntimeException e) {
-            up = false;
+    /** @return the URL of the Redis the "shared server" tests use; skips the test when there is none */
+    static String url() {
+        LOCK.lock();
+        try {
+            return resolve();
+        } finally {
+            LOCK.unlock();
         }
-        assumeTrue(up, "no Redis answers on 127.0.0.1:6379; start one (redis-server) to run the tests against the shared server");
+    }
+
+    private static String resolve() {
+        if (url == null) {
+            boolean up;
+            try (Jedis j = new Jedis("127.0.0.1", 6379)) {
+                up = "PONG".equals(j.ping());
+            } catch (RuntimeException e) {
+                up = false;
+            }
+            if (up) {
+                url = SHARED;
+            } else {
+                try {
+                    PrivateRedis fallback = PrivateRedis.launch();
+                    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                        try {
+                            fallback.close();
+                        } catch (Exception ignored) {
+                            // the JVM is going away
+                        }
+                    }));
+                    port = fallback.port();
+                    url = fallback.url();
+                } catch (java.io.IOException e) {
+                    assumeTrue(false, "no Redis on 127.0.0.1:6379 and no redis-server could be started: " + e);
+                }
+            }
+        }
+        return url;
     }
 
     private static final java.util.Set<String> KEYS = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -32,7 +68,10 @@ final class SharedRedis {
 
     /** Deletes the keys this JVM's tests made on the shared server (prefixes included: "key:*"). */
     static void deleteKeys() {
-        try (Jedis j = new Jedis("127.0.0.1", 6379)) {
+        if (url == null) {
+            return;
+        }
+        try (Jedis j = new Jedis("127.0.0.1", port)) {
             for (String key : KEYS) {
                 j.del(key);
                 for (String under : j.keys(key + ":*")) {

@@ -21,8 +21,7 @@ class WatchTest {
 
     @BeforeAll
     static void open() {
-        SharedRedis.assumeRunning();
-        redis = RedisPool.builder(SharedRedis.URL).pool(PoolConfig.builder().maxSize(8).build()).build();
+        redis = RedisPool.builder(SharedRedis.url()).pool(PoolConfig.builder().maxSize(8).build()).build();
     }
 
     @AfterAll
@@ -121,7 +120,7 @@ class WatchTest {
     void aReadOnlyBodyReturnsNoRepliesAndLeavesNoWatchBehind() throws Exception {
         String key = SharedRedis.key("readonly");
         redis.client().set(key, "1");
-        try (RedisPool single = RedisPool.builder(SharedRedis.URL).pool(PoolConfig.builder().maxSize(1).build()).build()) {
+        try (RedisPool single = RedisPool.builder(SharedRedis.url()).pool(PoolConfig.builder().maxSize(1).build()).build()) {
             PipelineResults r = single.watching(List.of(key), watch -> watch.jedis().get(key));
             assertThat(r.size()).isZero();
             // same connection (maxSize 1): had the WATCH survived, this write would abort the EXEC below
