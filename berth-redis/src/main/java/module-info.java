@@ -4,6 +4,7 @@
  * pipelines and MULTI/EXEC as scopes, optimistic WATCH transactions with bounded retries, supervised
  * pub/sub that survives restarts, auto-pipelining of single commands and a two-tier query cache.
  */
+@SuppressWarnings("requires-transitive-automatic") // Jedis ships no module-info; its name is stable (Automatic-Module-Name)
 module dev.berth.redis {
     // transitive: the public API hands out berth leases, scopes and stats, and Jedis types.
     requires transitive dev.berth.core;

@@ -3,6 +3,8 @@ package dev.berth.redis;
 import dev.berth.pool.ResourceFactory;
 import java.time.Duration;
 import java.util.List;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocketFactory;
 import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.DefaultJedisSocketFactory;
@@ -25,8 +27,9 @@ final class ConnectionFactory implements ResourceFactory<PooledConnection> {
         this.socketTimeoutMillis = config.getSocketTimeoutMillis();
     }
 
+    @SuppressWarnings("deprecation") // ssl(boolean) is still what Jedis 8.0.2's socket factory reads
     static JedisClientConfig clientConfig(RedisUrl url, Duration socketTimeout, Duration connectTimeout,
-                                          Duration blockingTimeout, String clientName) {
+                                          Duration blockingTimeout, String clientName, SSLSocketFactory tls) {
         DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
                 .resp2()
                 .ssl(url.tls())
@@ -35,6 +38,13 @@ final class ConnectionFactory implements ResourceFactory<PooledConnection> {
                 .connectionTimeoutMillis(millis(connectTimeout))
                 .blockingSocketTimeoutMillis(millis(blockingTimeout))
                 .clientName(clientName);
+        if (url.tls()) {
+            // verify that the certificate names the host, not only that a trusted CA signed it
+            SSLParameters parameters = new SSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            b.sslParameters(parameters);
+            b.sslSocketFactory(tls != null ? tls : (SSLSocketFactory) SSLSocketFactory.getDefault());
+        }
         if (url.user() != null) {
             b.user(url.user());
         }

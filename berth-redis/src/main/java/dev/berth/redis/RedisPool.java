@@ -9,6 +9,7 @@ import dev.berth.scope.Scopes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import javax.net.ssl.SSLSocketFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.RedisClient;
@@ -48,7 +49,7 @@ public final class RedisPool implements AutoCloseable {
     private RedisPool(Builder b) {
         this.url = b.url;
         this.factory = new ConnectionFactory(url, ConnectionFactory.clientConfig(
-                url, b.socketTimeout, b.connectTimeout, b.blockingTimeout, b.clientName));
+                url, b.socketTimeout, b.connectTimeout, b.blockingTimeout, b.clientName, b.tls));
         PoolConfig config = b.poolConfig != null ? b.poolConfig : PoolConfig.builder().name("redis " + url.host() + ":" + url.port()).build();
         this.pool = Pool.open(config, factory);
         this.connections = new LeasingConnectionProvider(pool);
@@ -271,6 +272,7 @@ public final class RedisPool implements AutoCloseable {
         private Duration blockingTimeout = Duration.ZERO;
         private String clientName;
         private int autoPipelineLanes = 2;
+        private SSLSocketFactory tls;
 
         private Builder(RedisUrl url) {
             this.url = url;
@@ -334,6 +336,23 @@ public final class RedisPool implements AutoCloseable {
                 throw new IllegalArgumentException("autoPipelining lanes is " + lanes + " but must be 0 (off) or more");
             }
             this.autoPipelineLanes = lanes;
+            return this;
+        }
+
+        /**
+         * The TLS socket factory for {@code rediss://} URLs, carrying the trust store that accepts the server's
+         * certificate (default: the JVM's default, which trusts the public CAs). The certificate must also name
+         * the host of the URL: host names are verified.
+         *
+         * @param sockets for example {@code sslContext.getSocketFactory()}
+         * @return this builder
+         */
+        public Builder tls(SSLSocketFactory sockets) {
+            if (!url.tls()) {
+                throw new IllegalArgumentException("a TLS socket factory was given but the URL " + url
+                        + " is not rediss://; use rediss:// to connect with TLS");
+            }
+            this.tls = Objects.requireNonNull(sockets, "sockets");
             return this;
         }
 

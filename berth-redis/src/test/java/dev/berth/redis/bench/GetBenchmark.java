@@ -38,6 +38,7 @@ public final class GetBenchmark {
     record Cell(String client, int threads, double opsPerSecond, long errors) {
     }
 
+    @SuppressWarnings("deprecation") // JedisPool is deprecated in Jedis 8 but is still "Jedis's own pool", the peer measured here
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 3;
