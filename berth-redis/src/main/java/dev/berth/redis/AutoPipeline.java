@@ -26,6 +26,11 @@ import redis.clients.jedis.executors.CommandExecutor;
  *
  * <p>Commands that change connection state or block (SELECT, WATCH, MULTI, SUBSCRIBE, BLPOP, CLIENT, ...)
  * never take this path: they run on a connection of their own, as without auto-pipelining.
+ *
+ * <p>Interrupts: a caller's interrupt never withdraws a command that may already be on the wire; the caller
+ * waits for its reply and finds its interrupt status restored. A combiner clears its interrupt status while it
+ * writes and reads for others, but an interrupt that arrives during that I/O closes the socket (that is what
+ * interrupting a virtual thread blocked on a socket does) and fails the whole batch with a connection error.
  */
 final class AutoPipeline implements CommandExecutor {
     /** Commands that must not share a connection with others' commands. */
@@ -73,6 +78,8 @@ final class AutoPipeline implements CommandExecutor {
         boolean interrupted = false;
         while (!pending.done) {
             if (lane.busy.compareAndSet(false, true)) {
+                // a pending interrupt of this caller must not fail the other callers' commands it is about to send
+                interrupted |= Thread.interrupted();
                 try {
                     // serve batches until our own command is done, then a few more while callers keep queueing:
                     // this thread is already running, a woken waiter would first have to be scheduled

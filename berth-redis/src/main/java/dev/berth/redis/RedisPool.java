@@ -45,6 +45,7 @@ public final class RedisPool implements AutoCloseable {
     private final LeasingConnectionProvider connections;
     private final RedisClient client;
     private final AutoPipeline autoPipeline;
+    private final java.util.Set<Subscription> subscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private RedisPool(Builder b) {
         this.url = b.url;
@@ -223,7 +224,7 @@ public final class RedisPool implements AutoCloseable {
      * @return a new builder
      */
     public SubscriptionBuilder subscriber() {
-        return new SubscriptionBuilder(factory);
+        return new SubscriptionBuilder(factory, subscriptions);
     }
 
     /** @return the pool's counters and latency percentiles */
@@ -250,11 +251,14 @@ public final class RedisPool implements AutoCloseable {
     }
 
     /**
-     * Closes the pool: waits for leased connections up to the pool's close grace, then closes every
-     * connection. Idempotent.
+     * Closes the pool: closes the subscriptions started from it, waits for leased connections up to the pool's
+     * close grace, then closes every connection. Idempotent.
      */
     @Override
     public void close() {
+        for (Subscription subscription : List.copyOf(subscriptions)) {
+            subscription.close();
+        }
         pool.close();
     }
 

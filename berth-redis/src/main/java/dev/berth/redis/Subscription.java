@@ -61,8 +61,11 @@ public final class Subscription implements AutoCloseable {
     private int attempts;
     private boolean everSubscribed;
 
-    Subscription(ConnectionFactory factory, SubscriptionBuilder b) {
+    private final java.util.Set<Subscription> registry;
+
+    Subscription(ConnectionFactory factory, SubscriptionBuilder b, java.util.Set<Subscription> registry) {
         this.factory = factory;
+        this.registry = registry;
         long readTimeout = b.heartbeat.multipliedBy(3).toMillis();
         this.config = redis.clients.jedis.DefaultJedisClientConfig.builder().from(factory.config())
                 .blockingSocketTimeoutMillis((int) Math.min(Integer.MAX_VALUE, readTimeout)).build();
@@ -75,8 +78,14 @@ public final class Subscription implements AutoCloseable {
         this.queue = new LinkedBlockingQueue<>(b.capacity);
         this.reader = Thread.ofVirtual().name("berth-redis-subscriber " + channels + patterns).unstarted(this::run);
         this.heartbeats = Thread.ofVirtual().name("berth-redis-heartbeat " + channels + patterns).unstarted(this::beat);
+    }
+
+    /** Starts the threads once construction is complete (not from the constructor: no this-escape). */
+    Subscription start() {
+        registry.add(this);
         reader.start();
         heartbeats.start();
+        return this;
     }
 
     /**
@@ -128,13 +137,17 @@ public final class Subscription implements AutoCloseable {
         return reconnects.get();
     }
 
-    /** Unsubscribes by closing the dedicated connection and waits for the subscription's threads to end. */
+    /**
+     * Unsubscribes by closing the dedicated connection and waits for the subscription's threads to end. Closing
+     * the {@link RedisPool} closes its subscriptions too.
+     */
     @Override
     public void close() {
         if (closed.getCount() == 0) {
             return;
         }
         closed.countDown();
+        registry.remove(this);
         PooledConnection c = connection;
         if (c != null) {
             c.destroy();
@@ -182,7 +195,9 @@ public final class Subscription implements AutoCloseable {
                 } else {
                     l.proceedWithPatterns(c, patterns.toArray(String[]::new));
                 }
-            } catch (JedisException | IllegalStateException e) {
+            } catch (RuntimeException e) {
+                // anything else the reader hits (Jedis errors, a protocol surprise) is a lost connection too:
+                // the subscription must keep supervising, never die quietly
                 if (isClosed()) {
                     break;
                 }

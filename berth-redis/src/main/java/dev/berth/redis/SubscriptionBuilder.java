@@ -21,6 +21,7 @@ import java.util.function.Consumer;
  */
 public final class SubscriptionBuilder {
     private final ConnectionFactory factory;
+    private final java.util.Set<Subscription> registry;
     final List<String> channels = new ArrayList<>();
     final List<String> patterns = new ArrayList<>();
     Duration heartbeat = Duration.ofSeconds(5);
@@ -29,8 +30,9 @@ public final class SubscriptionBuilder {
     Consumer<Message> callback;
     Consumer<SubscriptionEvent> events;
 
-    SubscriptionBuilder(ConnectionFactory factory) {
+    SubscriptionBuilder(ConnectionFactory factory, java.util.Set<Subscription> registry) {
         this.factory = factory;
+        this.registry = registry;
     }
 
     /**
@@ -120,7 +122,7 @@ public final class SubscriptionBuilder {
         if (channels.isEmpty() && patterns.isEmpty()) {
             throw new IllegalStateException("a subscription needs at least one channel or pattern; call channels(...) or patterns(...)");
         }
-        return new Subscription(factory, this);
+        return new Subscription(factory, this, registry).start();
     }
 
     /** @return the subscription as a scope: enter starts it, exit closes it */

@@ -197,6 +197,20 @@ class AutoPipelineTest {
     }
 
     @Test
+    void anInterruptedCallerStillGetsItsReplyAndKeepsItsInterruptStatus() throws Exception {
+        String key = SharedRedis.key("interrupted");
+        try (RedisPool redis = pool(); var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<Boolean> result = threads.submit(() -> {
+                Thread.currentThread().interrupt();
+                long value = redis.client().incr(key);
+                return value == 1 && Thread.currentThread().isInterrupted();
+            });
+            assertThat(result.get(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(redis.stats().destroyed()).isZero();
+        }
+    }
+
+    @Test
     void zeroLanesTurnsAutoPipeliningOff() {
         try (RedisPool redis = RedisPool.builder(server.url()).autoPipelining(0).build()) {
             assertThat(redis.autoPipeline()).isNull();

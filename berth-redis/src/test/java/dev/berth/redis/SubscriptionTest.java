@@ -130,6 +130,17 @@ class SubscriptionTest {
     }
 
     @Test
+    void closingThePoolClosesItsSubscriptions() {
+        Subscription s = redis.subscriber().channels("orders").start();
+        await().atMost(WAIT).until(s::isSubscribed);
+        redis.close();
+        assertThat(s.isSubscribed()).isFalse();
+        try (Jedis admin = server.admin()) {
+            await().atMost(WAIT).until(() -> admin.pubsubNumSub("orders").get("orders") == 0L);
+        }
+    }
+
+    @Test
     void closingUnsubscribesOnTheServer() {
         Subscription s = redis.subscriber().channels("orders").start();
         await().atMost(WAIT).until(s::isSubscribed);
