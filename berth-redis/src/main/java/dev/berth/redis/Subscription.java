@@ -24,8 +24,9 @@ import redis.clients.jedis.exceptions.JedisException;
  *
  * {@snippet :
  * try (Subscription orders = redis.subscriber().channels("orders").patterns("audit.*").start()) {
- *     Message m = orders.take();            // blocking iterator; cheap on a virtual thread
- *     handle(m.channel(), m.payload());
+ *     for (Message m : orders) {            // blocks for the next message; cheap on a virtual thread
+ *         handle(m.channel(), m.payload()); // the loop ends when the subscription is closed
+ *     }
  * }
  * }
  *
@@ -33,8 +34,10 @@ import redis.clients.jedis.exceptions.JedisException;
  * subscription's own thread, in order. Thread-safe: {@link #take()}, {@link #poll} and the counters may be
  * used from any thread; {@link #close()} is idempotent and returns once the subscription's threads ended.
  */
-public final class Subscription implements AutoCloseable {
+public final class Subscription implements AutoCloseable, Iterable<Message> {
     private static final System.Logger LOG = System.getLogger(Subscription.class.getName());
+    /** Put in the queue by close() to wake blocked readers; passed on so that every reader wakes. */
+    private static final Message CLOSED = new Message("", null, "");
 
     private final ConnectionFactory factory;
     private final JedisClientConfig config;
@@ -93,23 +96,88 @@ public final class Subscription implements AutoCloseable {
      *
      * @return the next message
      * @throws InterruptedException when the waiting thread is interrupted
-     * @throws IllegalStateException when a callback receives the messages
+     * @throws IllegalStateException when a callback receives the messages, or the subscription is closed and
+     *     every buffered message was taken
      */
     public Message take() throws InterruptedException {
         requireQueueMode();
-        return queue.take();
+        Message m = next();
+        if (m == null) {
+            throw new IllegalStateException("the subscription to " + channels + patterns + " is closed");
+        }
+        return m;
+    }
+
+    /** The next message, waiting for it; {@code null} once closed and drained. */
+    private Message next() throws InterruptedException {
+        Message m = queue.poll();
+        if (m == null) {
+            if (isClosed()) {
+                return null;
+            }
+            m = queue.take();
+        }
+        if (m == CLOSED) {
+            queue.offer(CLOSED); // for the next reader
+            return null;
+        }
+        return m;
     }
 
     /**
      * Waits up to {@code timeout} for the next message (queue mode only).
      *
      * @param timeout the longest wait
-     * @return the next message, or {@code null} when none came in time
+     * @return the next message, or {@code null} when none came in time or the subscription is closed
      * @throws InterruptedException when the waiting thread is interrupted
      */
     public Message poll(Duration timeout) throws InterruptedException {
         requireQueueMode();
-        return queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        Message m = queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (m == CLOSED) {
+            queue.offer(CLOSED);
+            return null;
+        }
+        return m;
+    }
+
+    /**
+     * A blocking iterator over the messages (queue mode only): {@code hasNext()} waits for the next message and
+     * returns {@code false} once the subscription is closed and its buffered messages are taken, or when the
+     * iterating thread is interrupted (its interrupt status is kept). For one thread at a time.
+     *
+     * @return an iterator that waits for messages
+     */
+    @Override
+    public java.util.Iterator<Message> iterator() {
+        requireQueueMode();
+        return new java.util.Iterator<>() {
+            private Message next;
+
+            @Override
+            public boolean hasNext() {
+                if (next != null) {
+                    return true;
+                }
+                try {
+                    next = Subscription.this.next();
+                    return next != null;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+
+            @Override
+            public Message next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException("the subscription is closed");
+                }
+                Message m = next;
+                next = null;
+                return m;
+            }
+        };
     }
 
     /** @return whether the subscription is live now (every channel and pattern confirmed by the server) */
@@ -148,6 +216,8 @@ public final class Subscription implements AutoCloseable {
         }
         closed.countDown();
         registry.remove(this);
+        // wakes blocked readers; when the queue is full no reader is blocked, and they find it closed once drained
+        queue.offer(CLOSED);
         PooledConnection c = connection;
         if (c != null) {
             c.destroy();

@@ -9,7 +9,9 @@ import redis.clients.jedis.exceptions.JedisException;
  */
 public class WatchConflictException extends JedisException {
     private static final long serialVersionUID = 1L;
+    /** How many times the transaction ran. */
     private final int attempts;
+    /** The watched keys (an immutable, serializable list). */
     private final List<String> keys;
 
     WatchConflictException(List<String> keys, int attempts) {

@@ -58,6 +58,28 @@ class SubscriptionTest {
     }
 
     @Test
+    void aForLoopOverTheSubscriptionEndsWhenItIsClosed() throws Exception {
+        Subscription s = redis.subscriber().channels("orders").start();
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            java.util.concurrent.Future<?> loop = threads.submit(() -> {
+                for (Message m : s) {
+                    seen.add(m.payload());
+                }
+            });
+            await().atMost(WAIT).until(s::isSubscribed);
+            publish("orders", "a");
+            publish("orders", "b");
+            await().atMost(WAIT).until(() -> seen.size() == 2);
+            s.close();
+            loop.get(10, TimeUnit.SECONDS);
+        }
+        assertThat(seen).containsExactly("a", "b");
+        assertThatThrownBy(s::take).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThat(s.poll(Duration.ofMillis(1))).isNull();
+    }
+
+    @Test
     void channelsAndPatternsAreSubscribedTogether() throws Exception {
         try (Subscription s = redis.subscriber().channels("orders").patterns("audit.*").start()) {
             await().atMost(WAIT).until(s::isSubscribed);
