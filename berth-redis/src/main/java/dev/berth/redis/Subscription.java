@@ -2,9 +2,7 @@ package dev.berth.redis;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,8 +34,6 @@ import redis.clients.jedis.exceptions.JedisException;
  */
 public final class Subscription implements AutoCloseable, Iterable<Message> {
     private static final System.Logger LOG = System.getLogger(Subscription.class.getName());
-    /** Put in the queue by close() to wake blocked readers; passed on so that every reader wakes. */
-    private static final Message CLOSED = new Message("", null, "");
 
     private final ConnectionFactory factory;
     private final JedisClientConfig config;
@@ -47,11 +43,10 @@ public final class Subscription implements AutoCloseable, Iterable<Message> {
     private final Duration maxBackoff;
     private final Consumer<Message> callback;
     private final Consumer<SubscriptionEvent> events;
-    private final BlockingQueue<Message> queue;
+    private final Inbox inbox;
     private final CountDownLatch closed = new CountDownLatch(1);
     private final ReentrantLock writes = new ReentrantLock();
     private final AtomicLong received = new AtomicLong();
-    private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong gaps = new AtomicLong();
     private final AtomicLong reconnects = new AtomicLong();
     private final Thread reader;
@@ -78,7 +73,7 @@ public final class Subscription implements AutoCloseable, Iterable<Message> {
         this.maxBackoff = b.maxBackoff;
         this.callback = b.callback;
         this.events = b.events;
-        this.queue = new LinkedBlockingQueue<>(b.capacity);
+        this.inbox = new Inbox(b.capacity);
         this.reader = Thread.ofVirtual().name("berth-redis-subscriber " + channels + patterns).unstarted(this::run);
         this.heartbeats = Thread.ofVirtual().name("berth-redis-heartbeat " + channels + patterns).unstarted(this::beat);
     }
@@ -101,25 +96,9 @@ public final class Subscription implements AutoCloseable, Iterable<Message> {
      */
     public Message take() throws InterruptedException {
         requireQueueMode();
-        Message m = next();
+        Message m = inbox.take();
         if (m == null) {
             throw new IllegalStateException("the subscription to " + channels + patterns + " is closed");
-        }
-        return m;
-    }
-
-    /** The next message, waiting for it; {@code null} once closed and drained. */
-    private Message next() throws InterruptedException {
-        Message m = queue.poll();
-        if (m == null) {
-            if (isClosed()) {
-                return null;
-            }
-            m = queue.take();
-        }
-        if (m == CLOSED) {
-            queue.offer(CLOSED); // for the next reader
-            return null;
         }
         return m;
     }
@@ -133,12 +112,7 @@ public final class Subscription implements AutoCloseable, Iterable<Message> {
      */
     public Message poll(Duration timeout) throws InterruptedException {
         requireQueueMode();
-        Message m = queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        if (m == CLOSED) {
-            queue.offer(CLOSED);
-            return null;
-        }
-        return m;
+        return inbox.poll(timeout);
     }
 
     /**
@@ -151,33 +125,7 @@ public final class Subscription implements AutoCloseable, Iterable<Message> {
     @Override
     public java.util.Iterator<Message> iterator() {
         requireQueueMode();
-        return new java.util.Iterator<>() {
-            private Message next;
-
-            @Override
-            public boolean hasNext() {
-                if (next != null) {
-                    return true;
-                }
-                try {
-                    next = Subscription.this.next();
-                    return next != null;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
-
-            @Override
-            public Message next() {
-                if (!hasNext()) {
-                    throw new java.util.NoSuchElementException("the subscription is closed");
-                }
-                Message m = next;
-                next = null;
-                return m;
-            }
-        };
+        return inbox.iterator();
     }
 
     /** @return whether the subscription is live now (every channel and pattern confirmed by the server) */
@@ -192,7 +140,7 @@ public final class Subscription implements AutoCloseable, Iterable<Message> {
 
     /** @return messages dropped because the queue was full (the reader does not block Redis) */
     public long dropped() {
-        return dropped.get();
+        return inbox.dropped();
     }
 
     /** @return how many times the connection was lost and restored: each is a gap in which messages were lost */
@@ -216,8 +164,7 @@ public final class Subscription implements AutoCloseable, Iterable<Message> {
         }
         closed.countDown();
         registry.remove(this);
-        // wakes blocked readers; when the queue is full no reader is blocked, and they find it closed once drained
-        queue.offer(CLOSED);
+        inbox.close();
         PooledConnection c = connection;
         if (c != null) {
             c.destroy();
@@ -345,8 +292,8 @@ public final class Subscription implements AutoCloseable, Iterable<Message> {
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "subscription callback failed on a message from " + message.channel(), e);
             }
-        } else if (!queue.offer(message)) {
-            dropped.incrementAndGet();
+        } else {
+            inbox.offer(message);
         }
     }
 

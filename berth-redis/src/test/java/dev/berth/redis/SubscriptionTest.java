@@ -80,6 +80,19 @@ class SubscriptionTest {
     }
 
     @Test
+    void aFullBufferDropsAndCountsNewMessagesInsteadOfBlockingTheReader() throws Exception {
+        try (Subscription s = redis.subscriber().channels("orders").capacity(1).start()) {
+            await().atMost(WAIT).until(s::isSubscribed);
+            publish("orders", "kept");
+            publish("orders", "dropped-1");
+            publish("orders", "dropped-2");
+            await().atMost(WAIT).until(() -> s.received() == 3);
+            assertThat(s.dropped()).isEqualTo(2);
+            assertThat(s.take().payload()).isEqualTo("kept");
+        }
+    }
+
+    @Test
     void channelsAndPatternsAreSubscribedTogether() throws Exception {
         try (Subscription s = redis.subscriber().channels("orders").patterns("audit.*").start()) {
             await().atMost(WAIT).until(s::isSubscribed);
