@@ -103,8 +103,9 @@ final class ConnectionFactory implements ResourceFactory<PooledConnection> {
     }
 
     /**
-     * After a dedicated lease the holder may have left a WATCH or another database selected: one round trip
-     * puts both back. Connections that only ran pooled single commands need nothing.
+     * After a dedicated lease the holder may have left a MULTI open, a WATCH or another database selected: one
+     * round trip (DISCARD, UNWATCH, SELECT) puts all three back. Connections that only ran pooled single
+     * commands or pipelines need nothing.
      */
     @Override
     public void reset(PooledConnection connection) {
@@ -114,11 +115,14 @@ final class ConnectionFactory implements ResourceFactory<PooledConnection> {
         if (!connection.takeDedicated()) {
             return;
         }
+        connection.sendCommand(new CommandArguments(Protocol.Command.DISCARD));
         connection.sendCommand(new CommandArguments(Protocol.Command.UNWATCH));
         connection.sendCommand(new CommandArguments(Protocol.Command.SELECT).add(url.database()));
-        List<Object> replies = connection.getMany(2);
-        for (Object reply : replies) {
-            if (reply instanceof Exception e) {
+        List<Object> replies = connection.getMany(3);
+        for (int i = 0; i < replies.size(); i++) {
+            boolean noTransactionToDiscard = i == 0 && replies.get(i) instanceof Exception e
+                    && String.valueOf(e.getMessage()).contains("without MULTI");
+            if (replies.get(i) instanceof Exception e && !noTransactionToDiscard) {
                 throw new IllegalStateException("could not reset the connection: " + e.getMessage(), e);
             }
         }

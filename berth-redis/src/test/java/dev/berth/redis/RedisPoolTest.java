@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.args.ClientType;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.params.ClientKillParams;
@@ -165,6 +166,20 @@ class RedisPoolTest {
                 admin.select(2);
                 assertThat(admin.get(key)).isEqualTo("in-db-2");
             }
+        }
+    }
+
+    @Test
+    void aMultiLeftOpenOnALeaseIsDiscardedBeforeTheConnectionIsLentAgain() throws Exception {
+        String key = SharedRedis.key("abandoned-multi");
+        try (RedisPool redis = pool(PoolConfig.builder().maxSize(1))) {
+            Scopes.run(redis.leaseScope(), one -> {
+                one.sendCommand(Protocol.Command.MULTI);
+                one.sendCommand(Protocol.Command.SET, key, "never");
+            });
+            assertThat(redis.client().get(key)).isNull();
+            assertThat(redis.stats().destroyed()).isZero();
+            assertThat(server.calls("discard")).isPositive();
         }
     }
 
