@@ -9,6 +9,8 @@ import dev.berth.scope.Scopes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLSocketFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
@@ -22,7 +24,7 @@ import redis.clients.jedis.Transaction;
  *
  * {@snippet :
  * try (RedisPool redis = RedisPool.open("redis://127.0.0.1:6379/0")) {
- *     RedisClient jedis = redis.client();        // the Jedis API; each command on a pooled connection
+ *     RedisClient jedis = redis.client();        // the Jedis API; commands auto-pipelined on pooled connections
  *     jedis.set("greeting", "hello");
  *     PipelineResults r = redis.pipelined(p -> { p.incr("hits"); p.get("greeting"); });   // one round trip
  *     try (Jedis one = redis.lease()) {          // one connection for a while: blocking commands, SELECT
@@ -45,7 +47,7 @@ public final class RedisPool implements AutoCloseable {
     private final LeasingConnectionProvider connections;
     private final RedisClient client;
     private final AutoPipeline autoPipeline;
-    private final java.util.Set<Subscription> subscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
 
     private RedisPool(Builder b) {
         this.url = b.url;
@@ -267,7 +269,24 @@ public final class RedisPool implements AutoCloseable {
         return "RedisPool{" + url + ", " + pool.stats().total() + " connections, pool '" + pool.config().name() + "'}";
     }
 
-    /** Configures a {@link RedisPool}; not thread-safe. */
+    /**
+     * Configures a {@link RedisPool}; not thread-safe.
+     *
+     * <table>
+     * <caption>Settings and defaults</caption>
+     * <tr><th>setting</th><th>default</th><th>why</th></tr>
+     * <tr><td>pool</td><td>berth's {@link PoolConfig} defaults, named "redis host:port"</td><td>10 connections serve
+     *     thousands of callers once single commands are auto-pipelined</td></tr>
+     * <tr><td>socketTimeout</td><td>2 s</td><td>a reply slower than this means a sick server or network; the
+     *     connection is destroyed rather than trusted again</td></tr>
+     * <tr><td>connectTimeout</td><td>2 s</td><td>fail fast when the server is unreachable</td></tr>
+     * <tr><td>blockingTimeout</td><td>0 (none)</td><td>BLPOP and friends carry their own timeout</td></tr>
+     * <tr><td>clientName</td><td>none</td><td>set it to find the service in {@code CLIENT LIST}</td></tr>
+     * <tr><td>autoPipelining</td><td>2 lanes</td><td>two connections in flight saturate a Redis core; 0 turns it
+     *     off</td></tr>
+     * <tr><td>tls</td><td>the JVM's default trust store</td><td>public CAs; pass your own for a private CA</td></tr>
+     * </table>
+     */
     public static final class Builder {
         private final RedisUrl url;
         private PoolConfig poolConfig;
