@@ -16,6 +16,7 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.Transaction;
+import redis.clients.jedis.providers.ConnectionProvider;
 
 /**
  * Redis connections on berth's pool. Open one per server and share it; every way of talking to Redis
@@ -97,6 +98,21 @@ public final class RedisPool implements AutoCloseable {
      */
     public RedisClient client() {
         return client;
+    }
+
+    /**
+     * berth's pool as a Jedis {@link ConnectionProvider}, for building a Jedis client of your own (another
+     * command executor, a JSON mapper, client-side caching): every connection it hands out is a berth lease that
+     * the client's {@code close()} of the connection ends. Closing the provider does nothing.
+     *
+     * {@snippet :
+     * RedisClient custom = RedisClient.builder().connectionProvider(redis.connectionProvider()).build();
+     * }
+     *
+     * @return the provider (the same instance every time)
+     */
+    public ConnectionProvider connectionProvider() {
+        return connections;
     }
 
     /**

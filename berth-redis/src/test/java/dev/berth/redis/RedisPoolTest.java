@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Protocol;
+import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.args.ClientType;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.params.ClientKillParams;
@@ -59,6 +60,30 @@ class RedisPoolTest {
             assertThat(redis.stats().acquired()).isEqualTo(2);
             assertThat(redis.stats().leased()).isZero();
             assertThat(redis.stats().total()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void withoutAutoPipeliningEachCommandLeasesThroughJedisConnectionProvider() {
+        try (RedisPool redis = RedisPool.builder(server.url()).pool(PoolConfig.builder().maxSize(2).build())
+                .autoPipelining(0).build()) {
+            String key = SharedRedis.key("provider");
+            redis.client().set(key, "v");
+            assertThat(redis.client().get(key)).isEqualTo("v");
+            assertThat(redis.stats().acquired()).isEqualTo(2);
+            assertThat(redis.stats().leased()).isZero();
+        }
+    }
+
+    @Test
+    void aJedisClientOfYourOwnRunsOnTheSamePool() {
+        try (RedisPool redis = pool(PoolConfig.builder().maxSize(2));
+             RedisClient own = RedisClient.builder()
+                     .connectionProvider(redis.connectionProvider()).build()) {
+            long before = redis.stats().acquired(); // building the client may already have asked the server something
+            assertThat(own.ping()).isEqualTo("PONG");
+            assertThat(redis.stats().acquired()).isEqualTo(before + 1);
+            assertThat(redis.stats().leased()).isZero();
         }
     }
 
