@@ -22,6 +22,7 @@ final class Diagnostics {
     final long leakNanos;
     private final long slowNanos;
     private final AtomicBoolean saturated = new AtomicBoolean();
+    private final AtomicBoolean overflowing = new AtomicBoolean();
     private final AtomicLong saturatedSince = new AtomicLong();
     final AtomicLong leaks = new AtomicLong();
 
@@ -118,6 +119,21 @@ final class Diagnostics {
             event.commit();
         }
         notify(() -> listener.destroyed(pool, reason));
+    }
+
+    /** A resource was added: logs once per episode that the pool grew above its core size (minIdle). */
+    void grew(int total, int coreSize) {
+        if (coreSize > 0 && total > coreSize && !overflowing.get() && overflowing.compareAndSet(false, true)) {
+            LOG.log(Level.INFO, () -> "pool '" + pool + "' grew above its core size (minIdle " + coreSize + "): "
+                    + total + " resources; idle ones above the core are closed after idleTimeout");
+        }
+    }
+
+    /** Ends an overflow episode once the pool is back to its core size. */
+    void endOverflowIfShrunk(int total, int coreSize) {
+        if (total <= coreSize && overflowing.compareAndSet(true, false)) {
+            LOG.log(Level.INFO, () -> "pool '" + pool + "' is back to its core size (" + total + " resources)");
+        }
     }
 
     /** A waiter queued: logs once per episode that callers now wait. */

@@ -434,6 +434,7 @@ final class FairPool<R> implements Pool<R> {
         }
         PooledEntry<R> entry = new PooledEntry<>(resource, now, lifetime);
         table.add(entry);
+        diagnostics.grew(table.snapshot().length, config.minIdle());
         if (closed) {
             creating.decrementAndGet();
             retire(entry, "closed");
@@ -567,6 +568,7 @@ final class FairPool<R> implements Pool<R> {
             }
             scanHolders();
             diagnostics.endSaturationIfIdle(queue.count(), timeouts.get());
+            diagnostics.endOverflowIfShrunk(table.snapshot().length, config.minIdle());
             requestCreation();
         } catch (Throwable t) {
             LOG.log(Level.ERROR, () -> "pool '" + name + "': housekeeping failed: " + t);

@@ -235,6 +235,20 @@ class PoolDiagnosticsTest {
     }
 
     @Test
+    void growingAboveTheCoreSizeIsLoggedOncePerEpisode() throws Exception {
+        Pool<Resource> pool = pool(config(4).minIdle(1).idleTimeout(Duration.ofMillis(1))
+                .housekeepingPeriod(Duration.ofMillis(10)));
+        List<Lease<Resource>> leases = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            leases.add(pool.acquire());
+        }
+        leases.forEach(Lease::close);
+        await().until(() -> messages().stream().anyMatch(m -> m.contains("is back to its core size")));
+        assertThat(messages().stream().filter(m -> m.contains("grew above its core size (minIdle 1)"))).hasSize(1);
+        assertThat(pool.stats().total()).isEqualTo(1);
+    }
+
+    @Test
     void periodicReporterLogsThePoolsState() throws Exception {
         Pool<Resource> pool = pool(config(2).name("reported").reportInterval(Duration.ofMillis(20)));
         pool.acquire().close();
