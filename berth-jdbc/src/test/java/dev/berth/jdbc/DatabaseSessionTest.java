@@ -1,6 +1,5 @@
 package dev.berth.jdbc;
 
-import static dev.berth.jdbc.TestDatabases.execute;
 import static dev.berth.jdbc.TestDatabases.queryLong;
 import static dev.berth.jdbc.TestDatabases.update;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,30 +11,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Sessions, try-with-resources transactions, scopes and the asynchronous twins. */
 class DatabaseSessionTest {
 
-    private static final String TABLE = TestDatabases.table("berth_tx_session");
-    private static BerthDataSource dataSource;
-    private static Database db;
-
-    @BeforeAll
-    static void open() throws SQLException {
-        execute("create table " + TABLE + " (id int primary key)");
-        dataSource = TestDatabases.dataSource("tx-session", 3);
-        db = Database.of(dataSource);
-    }
-
-    @AfterAll
-    static void close() throws SQLException {
-        db.close();
-        dataSource.close();
-        execute("drop table if exists " + TABLE);
-    }
+    @RegisterExtension
+    static final DatabaseFixture PG = DatabaseFixture.of("berth_tx_session", "id int primary key", "tx-session", 3);
+    private static final String TABLE = PG.table();
 
     private static long rows(int id) throws SQLException {
         return queryLong("select count(*) from " + TABLE + " where id = " + id);
@@ -43,7 +27,7 @@ class DatabaseSessionTest {
 
     @Test
     void aSessionRunsInAutocommitSoEachStatementCommitsOnItsOwn() throws SQLException {
-        assertThatThrownBy(() -> db.session(c -> {
+        assertThatThrownBy(() -> PG.db().session(c -> {
             assertThat(c.getAutoCommit()).isTrue();
             update(c, "insert into " + TABLE + " values (1)");
             throw new IllegalStateException("after the insert");
@@ -53,10 +37,10 @@ class DatabaseSessionTest {
 
     @Test
     void transactionsInsideASessionRunOnItsConnection() throws SQLException {
-        long before = dataSource.stats().acquired();
-        db.session(c -> {
+        long before = PG.dataSource().stats().acquired();
+        PG.db().session(c -> {
             long sessionPid = queryLong(c, "select pg_backend_pid()");
-            long txPid = db.transaction(tx -> {
+            long txPid = PG.db().transaction(tx -> {
                 update(tx.connection(), "insert into " + TABLE + " values (2)");
                 return queryLong(tx.connection(), "select pg_backend_pid()");
             });
@@ -65,26 +49,26 @@ class DatabaseSessionTest {
             return null;
         });
         assertThat(rows(2)).isEqualTo(1);
-        assertThat(dataSource.stats().acquired() - before).isEqualTo(1);
+        assertThat(PG.dataSource().stats().acquired() - before).isEqualTo(1);
     }
 
     @Test
     void tryWithResourcesCommitsOnlyWhenTold() throws SQLException {
-        try (Transaction tx = db.begin()) {
+        try (Transaction tx = PG.db().begin()) {
             update(tx.connection(), "insert into " + TABLE + " values (3)");
             tx.commit();
         }
-        try (Transaction tx = db.begin()) {
+        try (Transaction tx = PG.db().begin()) {
             update(tx.connection(), "insert into " + TABLE + " values (4)");
         }
         assertThat(rows(3)).isEqualTo(1);
         assertThat(rows(4)).isZero();
-        assertThat(dataSource.stats().leased()).isZero();
+        assertThat(PG.dataSource().stats().leased()).isZero();
     }
 
     @Test
     void aCommittedTransactionCannotCommitTwice() throws SQLException {
-        try (Transaction tx = db.begin()) {
+        try (Transaction tx = PG.db().begin()) {
             tx.commit();
             assertThatThrownBy(tx::commit).isInstanceOf(IllegalStateException.class).hasMessageContaining("already committed");
         }
@@ -92,8 +76,8 @@ class DatabaseSessionTest {
 
     @Test
     void asAScopeItCommitsOnSuccessAndRollsBackOnFailure() throws Exception {
-        Scopes.run(db.scope(TransactionOptions.defaults()), tx -> update(tx.connection(), "insert into " + TABLE + " values (5)"));
-        assertThatThrownBy(() -> Scopes.run(db.scope(TransactionOptions.defaults()), tx -> {
+        Scopes.run(PG.db().scope(TransactionOptions.defaults()), tx -> update(tx.connection(), "insert into " + TABLE + " values (5)"));
+        assertThatThrownBy(() -> Scopes.run(PG.db().scope(TransactionOptions.defaults()), tx -> {
             update(tx.connection(), "insert into " + TABLE + " values (6)");
             throw new IllegalStateException("body failed");
         })).hasMessage("body failed");
@@ -103,18 +87,18 @@ class DatabaseSessionTest {
 
     @Test
     void theAsyncTwinRunsOnAVirtualThreadAndCompletesWithTheResult() throws Exception {
-        CompletableFuture<Boolean> virtual = db.transactionAsync(tx -> {
+        CompletableFuture<Boolean> virtual = PG.db().transactionAsync(tx -> {
             update(tx.connection(), "insert into " + TABLE + " values (7)");
             return Thread.currentThread().isVirtual();
         }).toCompletableFuture();
         assertThat(virtual.get(10, TimeUnit.SECONDS)).isTrue();
         assertThat(rows(7)).isEqualTo(1);
-        assertThat(db.sessionAsync(c -> queryLong(c, "select 41 + 1")).toCompletableFuture().get(10, TimeUnit.SECONDS)).isEqualTo(42);
+        assertThat(PG.db().sessionAsync(c -> queryLong(c, "select 41 + 1")).toCompletableFuture().get(10, TimeUnit.SECONDS)).isEqualTo(42);
     }
 
     @Test
     void theAsyncTwinCompletesExceptionallyWithTheSameErrorAndRollsBack() {
-        CompletableFuture<Object> failed = db.transactionAsync(tx -> {
+        CompletableFuture<Object> failed = PG.db().transactionAsync(tx -> {
             update(tx.connection(), "insert into " + TABLE + " values (8)");
             throw new IllegalStateException("async failure");
         }).toCompletableFuture();
@@ -126,7 +110,7 @@ class DatabaseSessionTest {
     @Test
     void cancellingTheAsyncTwinStopsTheStatementOnTheServerAndRollsBack() throws Exception {
         CountDownLatch inside = new CountDownLatch(1);
-        CompletableFuture<Long> running = db.transactionAsync(tx -> {
+        CompletableFuture<Long> running = PG.db().transactionAsync(tx -> {
             update(tx.connection(), "insert into " + TABLE + " values (9)");
             inside.countDown();
             return queryLong(tx.connection(), "select count(*) from pg_sleep(60) as cancel_me_9");
@@ -134,7 +118,7 @@ class DatabaseSessionTest {
         assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
         running.cancel(true);
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
-                .until(() -> dataSource.stats().leased() == 0);
+                .until(() -> PG.dataSource().stats().leased() == 0);
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> queryLong(
                 "select count(*) from pg_stat_activity where query like '%cancel_me_9%' and pid <> pg_backend_pid()") == 0);
         assertThat(rows(9)).isZero();

@@ -1,6 +1,5 @@
 package dev.berth.jdbc;
 
-import static dev.berth.jdbc.TestDatabases.execute;
 import static dev.berth.jdbc.TestDatabases.queryLong;
 import static dev.berth.jdbc.TestDatabases.queryString;
 import static dev.berth.jdbc.TestDatabases.update;
@@ -12,31 +11,17 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import com.zaxxer.hikari.HikariDataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Commit and rollback rules and transaction options, on the real server. */
 class DatabaseTransactionTest {
 
-    private static final String TABLE = TestDatabases.table("berth_tx_rules");
-    private static BerthDataSource dataSource;
-    private static Database db;
-
-    @BeforeAll
-    static void open() throws SQLException {
-        execute("create table " + TABLE + " (id int primary key, note text,"
-                + " ref int unique deferrable initially deferred)");
-        dataSource = TestDatabases.dataSource("tx-rules", 2);
-        db = Database.builder().primary(dataSource).defaultRetry(RetryPolicy.none()).build();
-    }
-
-    @AfterAll
-    static void close() throws SQLException {
-        db.close();
-        dataSource.close();
-        execute("drop table if exists " + TABLE);
-    }
+    @RegisterExtension
+    static final DatabaseFixture PG = DatabaseFixture.of("berth_tx_rules",
+                    "id int primary key, note text, ref int unique deferrable initially deferred", "tx-rules", 2)
+            .opening(pool -> Database.builder().primary(pool).defaultRetry(RetryPolicy.none()).build());
+    private static final String TABLE = PG.table();
 
     private static long rows(int id) throws SQLException {
         return queryLong("select count(*) from " + TABLE + " where id = " + id);
@@ -48,19 +33,19 @@ class DatabaseTransactionTest {
 
     @Test
     void normalReturnCommitsAndReturnsTheResult() throws SQLException {
-        String result = db.transaction(tx -> {
+        String result = PG.db().transaction(tx -> {
             insert(tx.connection(), 1);
             return "done";
         });
         assertThat(result).isEqualTo("done");
         assertThat(rows(1)).isEqualTo(1);
-        assertThat(db.stats().committed()).isPositive();
+        assertThat(PG.db().stats().committed()).isPositive();
     }
 
     @Test
     void aCheckedExceptionRollsBackAndIsRethrownAsItWas() {
         IOException thrown = new IOException("disk full");
-        assertThatThrownBy(() -> db.transaction(tx -> {
+        assertThatThrownBy(() -> PG.db().transaction(tx -> {
             insert(tx.connection(), 2);
             throw thrown;
         })).isSameAs(thrown);
@@ -69,7 +54,7 @@ class DatabaseTransactionTest {
 
     @Test
     void aRuntimeExceptionRollsBack() {
-        assertThatThrownBy(() -> db.transaction(tx -> {
+        assertThatThrownBy(() -> PG.db().transaction(tx -> {
             insert(tx.connection(), 3);
             throw new IllegalStateException("bad input");
         })).isInstanceOf(IllegalStateException.class).hasMessage("bad input");
@@ -78,7 +63,7 @@ class DatabaseTransactionTest {
 
     @Test
     void anErrorRollsBackToo() {
-        assertThatThrownBy(() -> db.transaction(tx -> {
+        assertThatThrownBy(() -> PG.db().transaction(tx -> {
             insert(tx.connection(), 4);
             throw new AssertionError("invariant broken");
         })).isInstanceOf(AssertionError.class);
@@ -87,12 +72,12 @@ class DatabaseTransactionTest {
 
     @Test
     void aCommitTheServerRefusesIsTheCallsErrorNotASuccess() throws SQLException {
-        db.transaction(tx -> {
+        PG.db().transaction(tx -> {
             update(tx.connection(), "insert into " + TABLE + " (id, ref) values (50, 7)");
             return null;
         });
         // the unique constraint is deferred: the statement succeeds, COMMIT fails with 23505
-        assertThatThrownBy(() -> db.transaction(tx -> {
+        assertThatThrownBy(() -> PG.db().transaction(tx -> {
             update(tx.connection(), "insert into " + TABLE + " (id, ref) values (51, 7)");
             return "looked fine";
         })).isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("23505"));
@@ -101,7 +86,7 @@ class DatabaseTransactionTest {
 
     @Test
     void workThatSwallowedAFailedStatementCannotCommitSilently() throws SQLException {
-        assertThatThrownBy(() -> db.transaction(tx -> {
+        assertThatThrownBy(() -> PG.db().transaction(tx -> {
             insert(tx.connection(), 60);
             try {
                 update(tx.connection(), "select 1/0");
@@ -121,7 +106,7 @@ class DatabaseTransactionTest {
         java.util.concurrent.CompletableFuture<Throwable> outcome = new java.util.concurrent.CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
             try {
-                db.transaction(tx -> {
+                PG.db().transaction(tx -> {
                     insert(tx.connection(), 65);
                     Thread.currentThread().interrupt();   // e.g. the task was cancelled while the work ran
                     return "looked fine";
@@ -139,7 +124,7 @@ class DatabaseTransactionTest {
 
     @Test
     void setRollbackOnlyReturnsTheResultButKeepsNothing() throws SQLException {
-        long counted = db.transaction(tx -> {
+        long counted = PG.db().transaction(tx -> {
             insert(tx.connection(), 70);
             tx.setRollbackOnly();
             return queryLong(tx.connection(), "select count(*) from " + TABLE + " where id = 70");
@@ -150,7 +135,7 @@ class DatabaseTransactionTest {
 
     @Test
     void commitingByHandInsideManagedWorkIsRefused() {
-        assertThatThrownBy(() -> db.transaction(tx -> {
+        assertThatThrownBy(() -> PG.db().transaction(tx -> {
             tx.commit();
             return null;
         })).isInstanceOf(IllegalStateException.class).hasMessageContaining("commits when the work returns");
@@ -159,7 +144,7 @@ class DatabaseTransactionTest {
     @Test
     void eachIsolationLevelIsTheOneInForce() throws SQLException {
         for (Isolation level : Isolation.values()) {
-            String seen = db.transaction(TransactionOptions.defaults().isolation(level),
+            String seen = PG.db().transaction(TransactionOptions.defaults().isolation(level),
                     tx -> queryString(tx.connection(), "select current_setting('transaction_isolation')"));
             assertThat(seen).isEqualToIgnoringCase(level.sql());
         }
@@ -197,7 +182,7 @@ class DatabaseTransactionTest {
 
     @Test
     void aReadOnlyTransactionRefusesWrites() {
-        assertThatThrownBy(() -> db.transaction(TransactionOptions.defaults().readOnly(true), tx -> {
+        assertThatThrownBy(() -> PG.db().transaction(TransactionOptions.defaults().readOnly(true), tx -> {
             insert(tx.connection(), 80);
             return null;
         })).isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25006"));
@@ -205,7 +190,7 @@ class DatabaseTransactionTest {
 
     @Test
     void aDeferrableSerializableReadOnlyTransactionIsDeferrable() throws SQLException {
-        String deferrable = db.transaction(TransactionOptions.defaults().isolation(Isolation.SERIALIZABLE).readOnly(true).deferrable(true),
+        String deferrable = PG.db().transaction(TransactionOptions.defaults().isolation(Isolation.SERIALIZABLE).readOnly(true).deferrable(true),
                 tx -> queryString(tx.connection(), "select current_setting('transaction_deferrable')"));
         assertThat(deferrable).isEqualTo("on");
     }
@@ -213,7 +198,7 @@ class DatabaseTransactionTest {
     @Test
     void aStatementTimeoutCancelsASlowStatementAndIsNotRetried() {
         long start = System.nanoTime();
-        assertThatThrownBy(() -> db.transaction(TransactionOptions.defaults().statementTimeout(Duration.ofMillis(200))
+        assertThatThrownBy(() -> PG.db().transaction(TransactionOptions.defaults().statementTimeout(Duration.ofMillis(200))
                         .retry(RetryPolicy.defaults()),
                 tx -> queryLong(tx.connection(), "select count(*) from pg_sleep(30)")))
                 .isInstanceOf(SQLException.class)
@@ -241,8 +226,8 @@ class DatabaseTransactionTest {
 
     @Test
     void statsShowThePrimaryPool() throws SQLException {
-        db.transaction(tx -> null);
-        TargetStats primary = db.stats().primary();
+        PG.db().transaction(tx -> null);
+        TargetStats primary = PG.db().stats().primary();
         assertThat(primary.name()).isEqualTo("primary");
         assertThat(primary.pool()).isNotNull();
         assertThat(primary.pool().name()).startsWith("tx-rules");
@@ -252,11 +237,11 @@ class DatabaseTransactionTest {
 
     @Test
     void aClosedDatabaseRefusesWorkButLeavesAPassedInDataSourceOpen() throws SQLException {
-        Database closed = Database.of(dataSource);
+        Database closed = Database.of(PG.dataSource());
         closed.close();
         assertThatThrownBy(() -> closed.transaction(tx -> null))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
-        assertThat(dataSource.isClosed()).isFalse();
+        assertThat(PG.dataSource().isClosed()).isFalse();
     }
 
     private static long rowsUnchecked(int id) {

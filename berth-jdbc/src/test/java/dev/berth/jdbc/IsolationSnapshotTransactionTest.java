@@ -6,9 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.sql.SQLException;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What each isolation level sees when another session commits in the middle of a transaction: REPEATABLE READ
@@ -16,28 +15,14 @@ import org.junit.jupiter.api.Test;
  */
 class IsolationSnapshotTransactionTest {
 
-    private static final String TABLE = TestDatabases.table("berth_tx_snapshot");
-    private static BerthDataSource dataSource;
-    private static Database db;
-
-    @BeforeAll
-    static void open() throws SQLException {
-        execute("create table " + TABLE + " (id int primary key, value int not null)");
-        dataSource = TestDatabases.dataSource("tx-snapshot", 2);
-        db = Database.of(dataSource);
-    }
-
-    @AfterAll
-    static void close() throws SQLException {
-        db.close();
-        dataSource.close();
-        execute("drop table if exists " + TABLE);
-    }
+    @RegisterExtension
+    static final DatabaseFixture PG = DatabaseFixture.of("berth_tx_snapshot", "id int primary key, value int not null", "tx-snapshot", 2);
+    private static final String TABLE = PG.table();
 
     /** Reads the row, lets another session change and commit it, reads again: returns both reads. */
     private static List<Long> readChangeRead(Isolation level, int id) throws SQLException {
         execute("insert into " + TABLE + " values (" + id + ", 1)");
-        return db.transaction(TransactionOptions.defaults().isolation(level), tx -> {
+        return PG.db().transaction(TransactionOptions.defaults().isolation(level), tx -> {
             long first = queryLong(tx.connection(), "select value from " + TABLE + " where id = " + id);
             execute("update " + TABLE + " set value = 2 where id = " + id);   // another session, committed
             long second = queryLong(tx.connection(), "select value from " + TABLE + " where id = " + id);

@@ -1,6 +1,5 @@
 package dev.berth.jdbc;
 
-import static dev.berth.jdbc.TestDatabases.execute;
 import static dev.berth.jdbc.TestDatabases.queryLong;
 import static dev.berth.jdbc.TestDatabases.update;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,30 +7,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A transaction inside a transaction is a savepoint. */
 class NestedTransactionTest {
 
-    private static final String TABLE = TestDatabases.table("berth_tx_nested");
-    private static BerthDataSource dataSource;
-    private static Database db;
-
-    @BeforeAll
-    static void open() throws SQLException {
-        execute("create table " + TABLE + " (id int primary key)");
-        dataSource = TestDatabases.dataSource("tx-nested", 2);
-        db = Database.of(dataSource);
-    }
-
-    @AfterAll
-    static void close() throws SQLException {
-        db.close();
-        dataSource.close();
-        execute("drop table if exists " + TABLE);
-    }
+    @RegisterExtension
+    static final DatabaseFixture PG = DatabaseFixture.of("berth_tx_nested", "id int primary key", "tx-nested", 2);
+    private static final String TABLE = PG.table();
 
     private static void insert(Connection c, int id) throws SQLException {
         update(c, "insert into " + TABLE + " values (" + id + ")");
@@ -43,10 +27,10 @@ class NestedTransactionTest {
 
     @Test
     void aFailedNestedTransactionIsUndoneAndTheOuterOneCommitsTheRest() throws SQLException {
-        db.transaction(tx -> {
+        PG.db().transaction(tx -> {
             insert(tx.connection(), 1);
             try {
-                db.transaction(inner -> {
+                PG.db().transaction(inner -> {
                     assertThat(inner.isNested()).isTrue();
                     insert(inner.connection(), 2);
                     insert(inner.connection(), 1);   // duplicate key: the savepoint is rolled back
@@ -64,7 +48,7 @@ class NestedTransactionTest {
 
     @Test
     void aSuccessfulNestedTransactionIsReleasedAndCommitsWithTheOuterOne() throws SQLException {
-        int result = db.transaction(tx -> {
+        int result = PG.db().transaction(tx -> {
             insert(tx.connection(), 10);
             return tx.transaction(inner -> {
                 insert(inner.connection(), 11);
@@ -77,9 +61,9 @@ class NestedTransactionTest {
 
     @Test
     void theNestedTransactionUsesTheSameConnection() throws SQLException {
-        db.transaction(tx -> {
+        PG.db().transaction(tx -> {
             long outerPid = queryLong(tx.connection(), "select pg_backend_pid()");
-            long innerPid = db.transaction(inner -> queryLong(inner.connection(), "select pg_backend_pid()"));
+            long innerPid = PG.db().transaction(inner -> queryLong(inner.connection(), "select pg_backend_pid()"));
             assertThat(innerPid).isEqualTo(outerPid);
             return null;
         });
@@ -87,7 +71,7 @@ class NestedTransactionTest {
 
     @Test
     void anOuterFailureAfterASuccessfulNestedOneRollsBackEverything() {
-        assertThatThrownBy(() -> db.transaction(tx -> {
+        assertThatThrownBy(() -> PG.db().transaction(tx -> {
             tx.transaction(inner -> {
                 insert(inner.connection(), 20);
                 return null;
@@ -99,7 +83,7 @@ class NestedTransactionTest {
 
     @Test
     void aNestedRollbackOnlyUndoesOnlyItsOwnWork() throws SQLException {
-        db.transaction(tx -> {
+        PG.db().transaction(tx -> {
             insert(tx.connection(), 30);
             tx.transaction(inner -> {
                 insert(inner.connection(), 31);
@@ -114,8 +98,8 @@ class NestedTransactionTest {
 
     @Test
     void aNestedCallAskingForAnotherIsolationLevelFailsClearly() {
-        assertThatThrownBy(() -> db.transaction(TransactionOptions.defaults().isolation(Isolation.READ_COMMITTED), tx ->
-                db.transaction(TransactionOptions.defaults().isolation(Isolation.SERIALIZABLE), inner -> null)))
+        assertThatThrownBy(() -> PG.db().transaction(TransactionOptions.defaults().isolation(Isolation.READ_COMMITTED), tx ->
+                PG.db().transaction(TransactionOptions.defaults().isolation(Isolation.SERIALIZABLE), inner -> null)))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("asked for isolation SERIALIZABLE")
                 .hasMessageContaining("inside a READ_COMMITTED transaction")
@@ -124,31 +108,31 @@ class NestedTransactionTest {
 
     @Test
     void aNestedCallAskingForTheServerDefaultLevelIsCheckedAgainstTheServer() throws SQLException {
-        String ok = db.transaction(tx -> db.transaction(TransactionOptions.defaults().isolation(Isolation.READ_COMMITTED),
+        String ok = PG.db().transaction(tx -> PG.db().transaction(TransactionOptions.defaults().isolation(Isolation.READ_COMMITTED),
                 inner -> "same level"));
         assertThat(ok).isEqualTo("same level");
-        assertThatThrownBy(() -> db.transaction(tx ->
-                db.transaction(TransactionOptions.defaults().isolation(Isolation.REPEATABLE_READ), inner -> null)))
+        assertThatThrownBy(() -> PG.db().transaction(tx ->
+                PG.db().transaction(TransactionOptions.defaults().isolation(Isolation.REPEATABLE_READ), inner -> null)))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("REPEATABLE_READ");
     }
 
     @Test
     void aNestedReadWriteTransactionInsideAReadOnlyOneFailsClearly() {
-        assertThatThrownBy(() -> db.transaction(TransactionOptions.defaults().readOnly(true), tx -> db.transaction(inner -> null)))
+        assertThatThrownBy(() -> PG.db().transaction(TransactionOptions.defaults().readOnly(true), tx -> PG.db().transaction(inner -> null)))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("read-write transaction cannot run inside a read-only transaction");
     }
 
     @Test
     void beginInsideAnOpenTransactionGivesASavepointForTryWithResources() throws SQLException {
-        db.transaction(tx -> {
+        PG.db().transaction(tx -> {
             insert(tx.connection(), 40);
-            try (Transaction inner = db.begin()) {
+            try (Transaction inner = PG.db().begin()) {
                 assertThat(inner.isNested()).isTrue();
                 insert(inner.connection(), 41);
                 // no commit: closing rolls back to the savepoint
             }
-            try (Transaction inner = db.begin()) {
+            try (Transaction inner = PG.db().begin()) {
                 insert(inner.connection(), 42);
                 inner.commit();
             }

@@ -18,33 +18,19 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Retry of serialization failures and deadlocks, and the commit that is never retried. */
 class TransactionRetryTest {
 
-    private static final String TABLE = TestDatabases.table("berth_tx_retry");
+    @RegisterExtension
+    static final DatabaseFixture PG = DatabaseFixture.of("berth_tx_retry", "id int primary key, value int not null",
+            "tx-retry", 4);
+    private static final String TABLE = PG.table();
     private static final TransactionOptions REPEATABLE_READ = TransactionOptions.defaults().isolation(Isolation.REPEATABLE_READ);
     private static final RetryPolicy FAST = RetryPolicy.defaults().backoff(Duration.ofMillis(1), Duration.ofMillis(5));
     private static final String FORCED_40001 = "DO $$ BEGIN RAISE EXCEPTION 'forced' USING ERRCODE = 'serialization_failure'; END $$";
-    private static BerthDataSource dataSource;
-    private static Database db;
-
-    @BeforeAll
-    static void open() throws SQLException {
-        execute("create table " + TABLE + " (id int primary key, value int not null)");
-        dataSource = TestDatabases.dataSource("tx-retry", 4);
-        db = Database.of(dataSource);
-    }
-
-    @AfterAll
-    static void close() throws SQLException {
-        db.close();
-        dataSource.close();
-        execute("drop table if exists " + TABLE);
-    }
 
     private static void row(int id, int value) throws SQLException {
         execute("insert into " + TABLE + " values (" + id + ", " + value + ")");
@@ -54,7 +40,7 @@ class TransactionRetryTest {
     void aSerializationFailureRerunsTheWholeWorkInAFreshTransaction() throws SQLException {
         row(1, 0);
         List<RetryListener.Attempt> attempts = new CopyOnWriteArrayList<>();
-        long result = db.transaction(REPEATABLE_READ.retry(FAST.listener(attempts::add)), tx -> {
+        long result = PG.db().transaction(REPEATABLE_READ.retry(FAST.listener(attempts::add)), tx -> {
             long seen = queryLong(tx.connection(), "select value from " + TABLE + " where id = 1");   // snapshot taken
             if (tx.attempt() == 1) {
                 execute("update " + TABLE + " set value = value + 100 where id = 1");              // a concurrent commit
@@ -69,7 +55,7 @@ class TransactionRetryTest {
         assertThat(((SQLException) attempts.get(0).failure()).getSQLState()).isEqualTo("40001");
         assertThat(attempts.get(1).succeeded()).isTrue();
         assertThat(attempts.get(1).number()).isEqualTo(2);
-        assertThat(db.stats().retries()).isPositive();
+        assertThat(PG.db().stats().retries()).isPositive();
     }
 
     @Test
@@ -94,7 +80,7 @@ class TransactionRetryTest {
         CompletableFuture<Void> done = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
             try {
-                db.transaction(TransactionOptions.defaults().retry(policy), tx -> {
+                PG.db().transaction(TransactionOptions.defaults().retry(policy), tx -> {
                     Connection c = tx.connection();
                     update(c, "set local deadlock_timeout = '50ms'");
                     update(c, "update " + TABLE + " set value = value + 1 where id = " + first);
@@ -117,7 +103,7 @@ class TransactionRetryTest {
     void whenAttemptsRunOutTheLastFailureCarriesTheEarlierOnesAsSuppressed() {
         AtomicInteger runs = new AtomicInteger();
         List<RetryListener.Attempt> attempts = new CopyOnWriteArrayList<>();
-        assertThatThrownBy(() -> db.transaction(TransactionOptions.defaults().retry(FAST.maxAttempts(3).listener(attempts::add)), tx -> {
+        assertThatThrownBy(() -> PG.db().transaction(TransactionOptions.defaults().retry(FAST.maxAttempts(3).listener(attempts::add)), tx -> {
             runs.incrementAndGet();
             update(tx.connection(), FORCED_40001);
             return null;
@@ -134,7 +120,7 @@ class TransactionRetryTest {
     @Test
     void aFailureOutsideTheRetryableSetRunsOnce() {
         AtomicInteger runs = new AtomicInteger();
-        assertThatThrownBy(() -> db.transaction(TransactionOptions.defaults().retry(FAST), tx -> {
+        assertThatThrownBy(() -> PG.db().transaction(TransactionOptions.defaults().retry(FAST), tx -> {
             runs.incrementAndGet();
             return queryLong(tx.connection(), "select 1/0");
         })).isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("22012"));
@@ -144,7 +130,7 @@ class TransactionRetryTest {
     @Test
     void extraSqlStatesCanBeMadeRetryable() throws SQLException {
         AtomicInteger runs = new AtomicInteger();
-        String result = db.transaction(TransactionOptions.defaults().retry(FAST.retryOn("55P03")), tx -> {
+        String result = PG.db().transaction(TransactionOptions.defaults().retry(FAST.retryOn("55P03")), tx -> {
             if (runs.incrementAndGet() == 1) {
                 update(tx.connection(), "DO $$ BEGIN RAISE EXCEPTION 'busy' USING ERRCODE = 'lock_not_available'; END $$");
             }
@@ -162,7 +148,7 @@ class TransactionRetryTest {
         CompletableFuture<Throwable> outcome = new CompletableFuture<>();
         Thread worker = Thread.ofVirtual().start(() -> {
             try {
-                db.transaction(TransactionOptions.defaults().retry(slow), tx -> update(tx.connection(), FORCED_40001));
+                PG.db().transaction(TransactionOptions.defaults().retry(slow), tx -> update(tx.connection(), FORCED_40001));
                 outcome.complete(null);
             } catch (Throwable t) {
                 assertThat(Thread.currentThread().isInterrupted()).isTrue();
@@ -188,12 +174,12 @@ class TransactionRetryTest {
                 "create constraint trigger " + table + "_at_commit after insert on " + table
                         + " deferrable initially deferred for each row execute function " + table + "_wait()");
         List<RetryListener.Attempt> attempts = new CopyOnWriteArrayList<>();
-        long destroyedBefore = dataSource.stats().destroyed();
+        long destroyedBefore = PG.dataSource().stats().destroyed();
         try (Connection holder = TestPostgres.plainConnection()) {
             queryLong(holder, "select count(*) from (select pg_advisory_lock(" + lockKey + ")) locked");
             CompletableFuture<Object> commit = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return db.transaction(TransactionOptions.defaults().retry(FAST.listener(attempts::add)), tx ->
+                    return PG.db().transaction(TransactionOptions.defaults().retry(FAST.listener(attempts::add)), tx ->
                             update(tx.connection(), "insert into " + table + " values (1)"));
                 } catch (SQLException e) {
                     throw new java.util.concurrent.CompletionException(e);
@@ -214,7 +200,7 @@ class TransactionRetryTest {
             execute("drop table if exists " + table, "drop function if exists " + table + "_wait()");
         }
         assertThat(attempts).singleElement().satisfies(a -> assertThat(a.retrying()).isFalse());
-        assertThat(db.stats().ambiguousCommits()).isPositive();
-        await().atMost(Duration.ofSeconds(10)).until(() -> dataSource.stats().destroyed() > destroyedBefore);
+        assertThat(PG.db().stats().ambiguousCommits()).isPositive();
+        await().atMost(Duration.ofSeconds(10)).until(() -> PG.dataSource().stats().destroyed() > destroyedBefore);
     }
 }
