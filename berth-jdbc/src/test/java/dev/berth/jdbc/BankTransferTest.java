@@ -3,8 +3,8 @@ package dev.berth.jdbc;
 import static dev.berth.jdbc.TestDatabases.execute;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.jdbc.bench.Accounts;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The bank: 50 accounts, 32 concurrent workers, thousands of random transfers written as naive
- * read-modify-write (read both balances, compute, write both). Under SERIALIZABLE with berth's retry the money
+ * read-modify-write ({@link Accounts#transfer}: read both balances, compute, write both). Under SERIALIZABLE with berth's retry the money
  * is conserved to the cent and every balance matches the ledger of committed transfers; the very same code
  * under READ COMMITTED loses updates, which proves the anomaly is real and that the isolation level plus retry
  * is what removes it. Needs the real PostgreSQL ({@link TestPostgres}).
@@ -39,6 +39,7 @@ class BankTransferTest {
     private static final int POOL_SIZE = 16;
 
     private final String table = TestDatabases.table("berth_bank");
+    private final Accounts bank = new Accounts(table);
     private BerthDataSource dataSource;
 
     /** A committed transfer, recorded after the call returned. */
@@ -62,36 +63,6 @@ class BankTransferTest {
         execute("drop table if exists " + table);
     }
 
-    /** The naive transfer: read, compute in Java, write back. Correct only if nothing interleaves. */
-    private boolean transfer(Connection c, int from, int to, long amount) throws SQLException {
-        long fromBalance = balance(c, from);
-        if (fromBalance < amount) {
-            return false;
-        }
-        long toBalance = balance(c, to);
-        setBalance(c, from, fromBalance - amount);
-        setBalance(c, to, toBalance + amount);
-        return true;
-    }
-
-    private long balance(Connection c, int id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select balance from " + table + " where id = ?")) {
-            ps.setInt(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
-    }
-
-    private void setBalance(Connection c, int id, long balance) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("update " + table + " set balance = ? where id = ?")) {
-            ps.setLong(1, balance);
-            ps.setInt(2, id);
-            ps.executeUpdate();
-        }
-    }
-
     private Outcome run(Database db, TransactionOptions options, int transfersPerWorker) throws Exception {
         Queue<Transfer> ledger = new ConcurrentLinkedQueue<>();
         LongAdder failedCalls = new LongAdder();
@@ -105,7 +76,7 @@ class BankTransferTest {
                         int to = (from + 1 + random.nextInt(ACCOUNTS - 1)) % ACCOUNTS;
                         long amount = 1 + random.nextInt(200);
                         try {
-                            if (db.transaction(options, tx -> transfer(tx.connection(), from, to, amount))) {
+                            if (db.transaction(options, tx -> bank.transfer(tx.connection(), from, to, amount))) {
                                 ledger.add(new Transfer(from, to, amount));
                             }
                         } catch (SQLException e) {

@@ -9,7 +9,6 @@ import dev.berth.jdbc.RetryPolicy;
 import dev.berth.jdbc.TransactionOptions;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -57,6 +56,7 @@ public final class TransferBenchmark {
 
     private final String url;
     private final String table = "berth_bench_transfers_" + UUID.randomUUID().toString().substring(0, 8);
+    private final Accounts bank = new Accounts(table);
     private final int workers;
     private final int poolSize;
     private final int accounts;
@@ -107,7 +107,7 @@ public final class TransferBenchmark {
                 try {
                     return db.transaction(serializable, tx -> {
                         attempt[0] = tx.attempt();
-                        return transfer(tx.connection(), from, to, amount);
+                        return bank.transfer(tx.connection(), from, to, amount);
                     });
                 } finally {
                     retries.add(attempt[0] - 1);
@@ -118,7 +118,7 @@ public final class TransferBenchmark {
                 try {
                     return tunedDb.transaction(serializable, tx -> {
                         attempt[0] = tx.attempt();
-                        return transfer(tx.connection(), from, to, amount);
+                        return bank.transfer(tx.connection(), from, to, amount);
                     });
                 } finally {
                     retries.add(attempt[0] - 1);
@@ -193,7 +193,7 @@ public final class TransferBenchmark {
                     c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
                 }
                 try {
-                    boolean moved = transfer(c, from, to, amount);
+                    boolean moved = bank.transfer(c, from, to, amount);
                     c.commit();
                     return moved;
                 } catch (SQLException e) {
@@ -208,36 +208,6 @@ public final class TransferBenchmark {
             retries.increment();
             long cap = Math.min(Duration.ofMillis(500).toNanos(), Duration.ofMillis(5).toNanos() << Math.min(attempt - 1, 20));
             Thread.sleep(Duration.ofNanos(ThreadLocalRandom.current().nextLong(cap + 1)));
-        }
-    }
-
-    /** The naive transfer (read, compute, write), correct under SERIALIZABLE with retry. */
-    private boolean transfer(Connection c, int from, int to, long amount) throws SQLException {
-        long fromBalance = balance(c, from);
-        if (fromBalance < amount) {
-            return false;
-        }
-        long toBalance = balance(c, to);
-        setBalance(c, from, fromBalance - amount);
-        setBalance(c, to, toBalance + amount);
-        return true;
-    }
-
-    private long balance(Connection c, int id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select balance from " + table + " where id = ?")) {
-            ps.setInt(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
-    }
-
-    private void setBalance(Connection c, int id, long value) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("update " + table + " set balance = ? where id = ?")) {
-            ps.setLong(1, value);
-            ps.setInt(2, id);
-            ps.executeUpdate();
         }
     }
 
