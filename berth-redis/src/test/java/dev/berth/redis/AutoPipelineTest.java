@@ -15,9 +15,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Protocol;
@@ -28,22 +27,11 @@ import redis.clients.jedis.params.ClientKillParams;
 
 /** Auto-pipelining of single commands, against a private redis-server (INFO counters see only this test). */
 class AutoPipelineTest {
-    private static PrivateRedis server;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = PrivateRedis.launch();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final PrivateRedisPerClass REDIS = new PrivateRedisPerClass();
 
     private static RedisPool pool() {
-        return RedisPool.builder(server.url()).pool(PoolConfig.builder().maxSize(4).build()).autoPipelining(2).build();
+        return RedisPool.builder(REDIS.server().url()).pool(PoolConfig.builder().maxSize(4).build()).autoPipelining(2).build();
     }
 
     private static void finish(List<Future<?>> work) throws Exception {
@@ -67,10 +55,10 @@ class AutoPipelineTest {
                     return null;
                 }));
             }
-            long readsBefore = server.info("total_reads_processed");
+            long readsBefore = REDIS.server().info("total_reads_processed");
             go.countDown();
             finish(work);
-            long reads = server.info("total_reads_processed") - readsBefore;
+            long reads = REDIS.server().info("total_reads_processed") - readsBefore;
             assertThat(redis.client().get(key)).isEqualTo("20000");
             AutoPipeline auto = redis.autoPipeline();
             assertThat(auto.commands()).isEqualTo(20_001);
@@ -110,7 +98,7 @@ class AutoPipelineTest {
         String key = SharedRedis.key("k");
         try (RedisPool redis = pool(); var threads = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<List<String>> popped = threads.submit(() -> redis.client().blpop(30, queue));
-            await().atMost(Duration.ofSeconds(10)).until(() -> server.info("blocked_clients") == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> REDIS.server().info("blocked_clients") == 1);
             List<Future<?>> work = new ArrayList<>();
             for (int t = 0; t < 50; t++) {
                 work.add(threads.submit(() -> redis.client().incr(key)));
@@ -158,7 +146,7 @@ class AutoPipelineTest {
         AtomicBoolean running = new AtomicBoolean(true);
         try (RedisPool redis = pool(); var threads = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<?> killer = threads.submit(() -> {
-                try (Jedis admin = server.admin()) {
+                try (Jedis admin = REDIS.server().admin()) {
                     while (running.get()) {
                         admin.clientKill(ClientKillParams.clientKillParams().type(ClientType.NORMAL)
                                 .skipMe(ClientKillParams.SkipMe.YES));
@@ -190,7 +178,7 @@ class AutoPipelineTest {
             // destruction runs on pool threads: wait for it, then every connection made is either alive or destroyed
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(
                     () -> redis.stats().created() - redis.stats().destroyed() == redis.stats().total());
-            try (Jedis admin = server.admin()) { // the killer's last round may have hit an idle pooled connection
+            try (Jedis admin = REDIS.server().admin()) { // the killer's last round may have hit an idle pooled connection
                 assertThat(Long.parseLong(admin.get(key))).isBetween((long) ok.get(), 5000L);
             }
         }
@@ -212,7 +200,7 @@ class AutoPipelineTest {
 
     @Test
     void zeroLanesTurnsAutoPipeliningOff() {
-        try (RedisPool redis = RedisPool.builder(server.url()).autoPipelining(0).build()) {
+        try (RedisPool redis = RedisPool.builder(REDIS.server().url()).autoPipelining(0).build()) {
             assertThat(redis.autoPipeline()).isNull();
             assertThat(redis.client().ping()).isEqualTo("PONG");
         }

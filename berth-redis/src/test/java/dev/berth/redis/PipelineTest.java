@@ -10,9 +10,8 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.commands.ProtocolCommand;
 import redis.clients.jedis.Response;
@@ -23,22 +22,11 @@ import redis.clients.jedis.exceptions.JedisDataException;
 class PipelineTest {
     /** Jedis 8 dropped QUIT from its command list; the server still honours it: reply OK, then hang up. */
     private static final ProtocolCommand QUIT = () -> "QUIT".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static PrivateRedis server;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = PrivateRedis.launch();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final PrivateRedisPerClass REDIS = new PrivateRedisPerClass();
 
     private static RedisPool pool(int maxSize) {
-        return RedisPool.builder(server.url()).pool(PoolConfig.builder().maxSize(maxSize).build()).build();
+        return RedisPool.builder(REDIS.server().url()).pool(PoolConfig.builder().maxSize(maxSize).build()).build();
     }
 
     @Test
@@ -78,10 +66,10 @@ class PipelineTest {
         String key = SharedRedis.key("rt");
         try (RedisPool redis = pool(1)) {
             redis.client().del(key); // the connection exists before counting
-            long incrsBefore = server.calls("incr");
+            long incrsBefore = REDIS.server().calls("incr");
             long reads;
-            try (Jedis admin = server.admin()) {
-                server.awaitClients(admin, 2);
+            try (Jedis admin = REDIS.server().admin()) {
+                REDIS.server().awaitClients(admin, 2);
                 long readsBefore = PrivateRedis.info(admin, "total_reads_processed");
                 redis.pipelined(p -> {
                     for (int i = 0; i < 100; i++) {
@@ -90,7 +78,7 @@ class PipelineTest {
                 });
                 reads = PrivateRedis.info(admin, "total_reads_processed") - readsBefore;
             }
-            assertThat(server.calls("incr") - incrsBefore).isEqualTo(100);
+            assertThat(REDIS.server().calls("incr") - incrsBefore).isEqualTo(100);
             // one read event for the pipeline, one for the INFO that measures it (a command each would be 100)
             assertThat(reads).isLessThanOrEqualTo(2);
         }
@@ -101,8 +89,8 @@ class PipelineTest {
         String key = SharedRedis.key("rt");
         try (RedisPool redis = pool(1)) {
             redis.client().del(key);
-            try (Jedis admin = server.admin()) {
-                server.awaitClients(admin, 2);
+            try (Jedis admin = REDIS.server().admin()) {
+                REDIS.server().awaitClients(admin, 2);
                 long readsBefore = PrivateRedis.info(admin, "total_reads_processed");
                 for (int i = 0; i < 100; i++) {
                     redis.client().incr(key);
@@ -134,8 +122,8 @@ class PipelineTest {
             redis.client().rpush(list, "x");
             redis.client().del(key);
             PipelineResults r;
-            try (Jedis admin = server.admin()) {
-                server.awaitClients(admin, 2);
+            try (Jedis admin = REDIS.server().admin()) {
+                REDIS.server().awaitClients(admin, 2);
                 long readsBefore = PrivateRedis.info(admin, "total_reads_processed");
                 r = redis.transaction(tx -> {
                     tx.set(key, "1");
@@ -166,7 +154,7 @@ class PipelineTest {
             })).hasMessage("boom");
             assertThat(redis.client().get(key)).isNull();
             assertThat(redis.stats().destroyed()).isZero();
-            assertThat(server.calls("discard")).isPositive();
+            assertThat(REDIS.server().calls("discard")).isPositive();
         }
     }
 
@@ -180,7 +168,7 @@ class PipelineTest {
         AtomicInteger completed = new AtomicInteger();
         try (RedisPool redis = pool(maxSize)) {
             redis.client().rpush(wrongType, "x");
-            long clientsBefore = server.info("connected_clients");
+            long clientsBefore = REDIS.server().info("connected_clients");
             try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
                 List<Future<?>> work = new ArrayList<>();
                 for (int i = 0; i < 3000; i++) {
@@ -221,7 +209,7 @@ class PipelineTest {
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(
                     () -> redis.stats().created() - redis.stats().destroyed() == redis.stats().total());
             assertThat(redis.stats().destroyed()).isGreaterThanOrEqualTo(2000);
-            assertThat(server.info("connected_clients")).isLessThanOrEqualTo(clientsBefore + maxSize);
+            assertThat(REDIS.server().info("connected_clients")).isLessThanOrEqualTo(clientsBefore + maxSize);
             assertThat(redis.pipelined(p -> p.exists(key)).get(0)).isEqualTo(true);
         }
     }

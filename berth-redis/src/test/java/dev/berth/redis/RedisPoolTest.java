@@ -15,9 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
@@ -27,26 +26,15 @@ import redis.clients.jedis.params.ClientKillParams;
 
 /** RedisPool against a private redis-server (killing connections must not disturb anyone else). */
 class RedisPoolTest {
-    private static PrivateRedis server;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = PrivateRedis.launch();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final PrivateRedisPerClass REDIS = new PrivateRedisPerClass();
 
     private static RedisPool pool(PoolConfig.Builder config) {
-        return RedisPool.builder(server.url()).pool(config.build()).build();
+        return RedisPool.builder(REDIS.server().url()).pool(config.build()).build();
     }
 
     private static void killAllPooledConnections() {
-        try (Jedis admin = server.admin()) {
+        try (Jedis admin = REDIS.server().admin()) {
             admin.clientKill(ClientKillParams.clientKillParams().type(ClientType.NORMAL).skipMe(ClientKillParams.SkipMe.YES));
         }
     }
@@ -65,7 +53,7 @@ class RedisPoolTest {
 
     @Test
     void withoutAutoPipeliningEachCommandLeasesThroughJedisConnectionProvider() {
-        try (RedisPool redis = RedisPool.builder(server.url()).pool(PoolConfig.builder().maxSize(2).build())
+        try (RedisPool redis = RedisPool.builder(REDIS.server().url()).pool(PoolConfig.builder().maxSize(2).build())
                 .autoPipelining(0).build()) {
             String key = SharedRedis.key("provider");
             redis.client().set(key, "v");
@@ -137,8 +125,8 @@ class RedisPoolTest {
     void keepaliveSendsPingToIdleConnections() {
         try (RedisPool redis = pool(PoolConfig.builder().maxSize(1).minIdle(1)
                 .keepaliveTime(Duration.ofMillis(50)).housekeepingPeriod(Duration.ofMillis(50)))) {
-            long before = server.calls("ping");
-            await().atMost(Duration.ofSeconds(5)).until(() -> server.calls("ping") >= before + 2);
+            long before = REDIS.server().calls("ping");
+            await().atMost(Duration.ofSeconds(5)).until(() -> REDIS.server().calls("ping") >= before + 2);
             assertThat(redis.stats().total()).isEqualTo(1);
         }
     }
@@ -169,7 +157,7 @@ class RedisPoolTest {
                         return one.blpop(5, queue);
                     }
                 }, threads);
-                await().atMost(Duration.ofSeconds(5)).until(() -> server.info("blocked_clients") == 1);
+                await().atMost(Duration.ofSeconds(5)).until(() -> REDIS.server().info("blocked_clients") == 1);
                 redis.client().rpush(queue, "job-1");
                 assertThat(popped.get()).containsExactly(queue, "job-1");
             }
@@ -187,7 +175,7 @@ class RedisPoolTest {
             });
             assertThat(redis.client().get(key)).isNull();
             assertThat(redis.stats().destroyed()).isZero();
-            try (Jedis admin = server.admin()) {
+            try (Jedis admin = REDIS.server().admin()) {
                 admin.select(2);
                 assertThat(admin.get(key)).isEqualTo("in-db-2");
             }
@@ -204,7 +192,7 @@ class RedisPoolTest {
             });
             assertThat(redis.client().get(key)).isNull();
             assertThat(redis.stats().destroyed()).isZero();
-            assertThat(server.calls("discard")).isPositive();
+            assertThat(REDIS.server().calls("discard")).isPositive();
         }
     }
 
@@ -258,11 +246,11 @@ class RedisPoolTest {
 
     @Test
     void closingThePoolClosesItsConnectionsOnTheServer() {
-        AtomicInteger before = new AtomicInteger((int) server.info("connected_clients"));
+        AtomicInteger before = new AtomicInteger((int) REDIS.server().info("connected_clients"));
         RedisPool redis = pool(PoolConfig.builder().maxSize(3).minIdle(3));
         await().atMost(Duration.ofSeconds(5)).until(() -> redis.stats().total() == 3);
         redis.close();
-        await().atMost(Duration.ofSeconds(5)).until(() -> server.info("connected_clients") == before.get());
+        await().atMost(Duration.ofSeconds(5)).until(() -> REDIS.server().info("connected_clients") == before.get());
         assertThat(redis.stats().total()).isZero();
     }
 }
