@@ -22,6 +22,9 @@ import redis.clients.jedis.exceptions.JedisDataException;
 class PipelineTest {
     /** Jedis 8 dropped QUIT from its command list; the server still honours it: reply OK, then hang up. */
     private static final ProtocolCommand QUIT = () -> "QUIT".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /** A command the server rejects when it is queued, so that EXEC answers EXECABORT. */
+    private static final ProtocolCommand NO_SUCH_COMMAND = () -> "NOSUCHCOMMAND".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
     @RegisterExtension
     static final PrivateRedisPerClass REDIS = new PrivateRedisPerClass();
 
@@ -155,6 +158,19 @@ class PipelineTest {
             assertThat(redis.client().get(key)).isNull();
             assertThat(redis.stats().destroyed()).isZero();
             assertThat(REDIS.server().calls("discard")).isPositive();
+        }
+    }
+
+    @Test
+    void aCommandRejectedAtQueueTimeAbortsTheTransactionAndKeepsTheConnection() {
+        String key = SharedRedis.key("aborted");
+        try (RedisPool redis = pool(1)) {
+            assertThatThrownBy(() -> redis.transaction(tx -> {
+                tx.set(key, "never");
+                tx.sendCommand(NO_SUCH_COMMAND, new String[0]);
+            })).isInstanceOf(JedisDataException.class).hasMessageContaining("EXECABORT");
+            assertThat(redis.client().get(key)).isNull();   // on the same single connection: still in good order
+            assertThat(redis.stats().destroyed()).isZero();
         }
     }
 
