@@ -1,7 +1,5 @@
 package dev.berth.redis;
 
-import dev.berth.scope.Scope;
-import java.util.List;
 import redis.clients.jedis.Pipeline;
 
 /**
@@ -9,42 +7,26 @@ import redis.clients.jedis.Pipeline;
  * exit sends everything queued in one write, reads every reply and returns the connection. When the body
  * fails, nothing more is sent and the connection is destroyed (its buffer may hold half a pipeline).
  */
-final class PipelineScope implements Scope<Pipeline> {
-    private final LeasingConnectionProvider connections;
-    private PooledConnection connection;
-    private Pipeline pipeline;
+final class PipelineScope extends LeasedBatchScope<Pipeline> {
     private PipelineResults results;
 
     PipelineScope(LeasingConnectionProvider connections) {
-        this.connections = connections;
+        super(connections, "pipeline", "pipeline");
     }
 
     @Override
-    public Pipeline enter() {
-        if (connection != null) {
-            throw new IllegalStateException("this pipeline scope was already entered; ask RedisPool.pipeline() for a new one");
-        }
-        connection = connections.lease(false, "pipeline");
-        pipeline = new Pipeline(connection, false);
-        return pipeline;
+    Pipeline open(PooledConnection connection) {
+        return new Pipeline(connection, false);
     }
 
     @Override
-    public boolean exit(Throwable failure) {
-        try {
-            if (failure == null) {
-                List<Object> replies = pipeline.syncAndReturnAll();
-                results = new PipelineResults(replies);
-            } else {
-                connection.setBroken();
-            }
-        } catch (RuntimeException e) {
-            connection.setBroken();
-            throw e;
-        } finally {
-            connection.close();
-        }
-        return false;
+    void complete(Pipeline pipeline) {
+        results = new PipelineResults(pipeline.syncAndReturnAll());
+    }
+
+    @Override
+    void abandon(Pipeline pipeline, PooledConnection connection) {
+        connection.setBroken();
     }
 
     /** @return the replies, once the scope exited normally */

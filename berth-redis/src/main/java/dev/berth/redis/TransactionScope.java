@@ -1,8 +1,8 @@
 package dev.berth.redis;
 
-import dev.berth.scope.Scope;
 import java.util.List;
 import redis.clients.jedis.Transaction;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * MULTI/EXEC as a scope: enter leases a connection and queues MULTI; exit sends MULTI and the queued commands
@@ -10,49 +10,33 @@ import redis.clients.jedis.Transaction;
  * round trips however many commands (that is how Jedis's Transaction works). EXEC or DISCARD ends the
  * transaction's state on the connection, so it goes back to the pool without a reset round trip.
  */
-final class TransactionScope implements Scope<Transaction> {
-    private final LeasingConnectionProvider connections;
-    private PooledConnection connection;
-    private Transaction transaction;
+final class TransactionScope extends LeasedBatchScope<Transaction> {
     private PipelineResults results;
 
     TransactionScope(LeasingConnectionProvider connections) {
-        this.connections = connections;
+        super(connections, "transaction", "MULTI");
     }
 
     @Override
-    public Transaction enter() {
-        if (connection != null) {
-            throw new IllegalStateException("this transaction scope was already entered; ask RedisPool.transaction() for a new one");
-        }
-        connection = connections.lease(false, "MULTI");
-        try {
-            transaction = new Transaction(connection, true, false);
-        } catch (RuntimeException e) {
-            connection.close();
-            throw e;
-        }
-        return transaction;
+    Transaction open(PooledConnection connection) {
+        return new Transaction(connection, true, false);
     }
 
     @Override
-    public boolean exit(Throwable failure) {
-        try {
-            if (failure == null) {
-                List<Object> replies = transaction.exec();
-                results = replies == null ? null : new PipelineResults(replies);
-            } else {
-                transaction.discard();
-            }
-        } catch (redis.clients.jedis.exceptions.JedisDataException e) {
-            throw e; // EXECABORT and the like: the connection itself is fine
-        } catch (RuntimeException e) {
-            connection.setBroken();
-            throw e;
-        } finally {
-            connection.close();
-        }
-        return false;
+    void complete(Transaction transaction) {
+        List<Object> replies = transaction.exec();
+        results = replies == null ? null : new PipelineResults(replies);
+    }
+
+    @Override
+    void abandon(Transaction transaction, PooledConnection connection) {
+        transaction.discard();
+    }
+
+    /** EXECABORT and the like are the server's answer: the connection itself is fine. */
+    @Override
+    boolean breaksConnection(RuntimeException e) {
+        return !(e instanceof JedisDataException);
     }
 
     /** @return the EXEC replies, or {@code null} when a WATCHed key changed and EXEC was aborted */
