@@ -18,7 +18,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -37,6 +42,7 @@ class SessionFilterJettyTest {
     private static Server server;
     private static Http http;
     private static SlowRequestLogCapture slowLog;
+    private static final int BIG = 64 * 1024;
     private static volatile CountDownLatch streamGate = new CountDownLatch(0);
 
     @BeforeAll
@@ -118,6 +124,14 @@ class SessionFilterJettyTest {
                         } catch (IllegalStateException expected) {
                             response.getWriter().print(expected.getMessage());
                         }
+                    }
+                    case "/big" -> {
+                        database.insertNote(RequestSession.connection(), body);
+                        response.getOutputStream().write(new byte[BIG]);   // outgrows the 8 KiB held back
+                    }
+                    case "/orphan-big" -> {
+                        database.insertOrphan(RequestSession.connection());
+                        response.getOutputStream().write(new byte[BIG]);   // the commit fails when it outgrows 8 KiB
                     }
                     case "/plain" -> response.getWriter().print("no database here");
                     case "/reports/where", "/where" -> {
@@ -243,5 +257,43 @@ class SessionFilterJettyTest {
         assertThat(slowLog.linesAbout("/slow")).singleElement().asString()
                 .startsWith("slow request: GET /slow -> 200 in ")
                 .containsPattern("connection: waited [0-9.]+ ms, held [0-9]{3,} ms; committed");
+    }
+
+    @Test
+    void bodyLargerThanTheBufferIsSentAfterTheCommit() throws Exception {
+        HttpResponse<String> response = http.post("/big?body=big");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).hasSize(BIG);
+        assertThat(database.notesWith("big")).isEqualTo(1);
+    }
+
+    @Test
+    void commitThatFailsWhenTheBodyOutgrowsTheBufferStillGives500() throws Exception {
+        HttpResponse<String> response = http.post("/orphan-big");
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.body()).contains("could not be saved");
+        assertThat(database.children()).isZero();
+    }
+
+    @Test
+    void concurrentRequestsOnASmallPoolEachSeeTheirOwnCommittedRow() throws Exception {
+        int requests = 32;
+        List<Future<Boolean>> results = new ArrayList<>();
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < requests; i++) {
+                String body = "stress-" + i;
+                results.add(clients.submit(() -> {
+                    HttpResponse<String> response = http.post("/notes?body=" + body);
+                    // invariant: a 200 means the row is already there for anyone to see
+                    return response.statusCode() == 200 && database.notesWith(body) == 1;
+                }));
+            }
+            for (Future<Boolean> result : results) {
+                assertThat(result.get(30, TimeUnit.SECONDS)).isTrue();
+            }
+        }
+        assertThat(database.leased()).isZero();
     }
 }
