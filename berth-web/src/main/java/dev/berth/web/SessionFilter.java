@@ -20,8 +20,8 @@ import java.util.Objects;
  * ServletContextHandler context = new ServletContextHandler();
  * context.addFilter(new FilterHolder(new SessionFilter(middleware)), "/*", EnumSet.of(DispatcherType.REQUEST));
  *
- * // Spring Boot
- * @Bean FilterRegistrationBean<SessionFilter> sessions(SessionMiddleware middleware) {
+ * // Spring Boot: return it from a method annotated with Bean in a configuration class
+ * FilterRegistrationBean<SessionFilter> sessions(SessionMiddleware middleware) {
  *     return new FilterRegistrationBean<>(new SessionFilter(middleware));
  * }
  * }

@@ -69,6 +69,18 @@ class HelidonSessionFilterTest {
                                 out.write("second\n".getBytes(StandardCharsets.UTF_8));
                             }
                         })
+                        .get("/after-start", (req, res) -> {
+                            try (OutputStream out = res.outputStream()) {
+                                String answer;
+                                try {
+                                    RequestSession.connection();
+                                    answer = "a connection after the start";
+                                } catch (IllegalStateException expected) {
+                                    answer = expected.getMessage();
+                                }
+                                out.write(answer.getBytes(StandardCharsets.UTF_8));
+                            }
+                        })
                         .get("/plain", (req, res) -> res.send("no database here"))
                         .get("/reports/where", HelidonSessionFilterTest::where)
                         .get("/where", HelidonSessionFilterTest::where)
@@ -161,6 +173,15 @@ class HelidonSessionFilterTest {
         } finally {
             streamGate.countDown();
         }
+    }
+
+    @Test
+    void connectionAfterTheResponseStartedFailsWithAClearError() throws Exception {
+        HttpResponse<String> response = http.get("/after-start");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("already ended").contains("the response started")
+                .contains("do the database work before the response starts");
     }
 
     @Test
