@@ -69,7 +69,11 @@ public final class SessionMiddleware {
         return new Builder(Objects.requireNonNull(database, "database"));
     }
 
-    /** A handler for {@link #handle}: does the request's work and returns the status to send. */
+    /**
+     * A handler for {@link #handle}: does the request's work and returns the status to send.
+     *
+     * @param <X> the checked exception it may throw
+     */
     @FunctionalInterface
     public interface Handler<X extends Exception> {
         /**
