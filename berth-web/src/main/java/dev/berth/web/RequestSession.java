@@ -3,10 +3,10 @@ package dev.berth.web;
 import dev.berth.jdbc.Database;
 import dev.berth.jdbc.Transaction;
 import dev.berth.jdbc.TransactionOptions;
+import dev.berth.web.RequestTiming.Outcome;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import dev.berth.web.RequestTiming.Outcome;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -113,7 +113,7 @@ public final class RequestSession {
     private static RequestSession current() {
         if (!CURRENT.isBound()) {
             throw new IllegalStateException("RequestSession was used outside an HTTP request handled by berth's middleware "
-                    + "(thread " + Thread.currentThread().getName() + "). Install SessionFilter (Servlet) or "
+                    + "(" + Thread.currentThread() + "). Install SessionFilter (Servlet) or "
                     + "HelidonSessionFilter (Helidon SE) in front of this handler; for work outside requests use "
                     + "Database.transaction(work); a thread the handler starts itself does not see the request's session "
                     + "(fork it with a StructuredTaskScope instead)");

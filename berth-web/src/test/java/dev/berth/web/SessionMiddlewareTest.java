@@ -202,6 +202,23 @@ class SessionMiddlewareTest {
     }
 
     @Test
+    void requestFasterThanTheThresholdIsNotReported() throws Exception {
+        List<RequestTiming> reported = new CopyOnWriteArrayList<>();
+        SessionMiddleware patient = SessionMiddleware.builder(database.db)
+                .slowRequestThreshold(Duration.ofHours(1))
+                .onSlowRequest(reported::add)
+                .build();
+
+        patient.handle("POST", "/core/fast", () -> {
+            database.insertNote(RequestSession.connection(), "core-fast");
+            return 200;
+        });
+
+        assertThat(database.notesWith("core-fast")).isEqualTo(1);
+        assertThat(reported).isEmpty();
+    }
+
+    @Test
     void negativeSlowThresholdIsRefused() {
         assertThatThrownBy(() -> SessionMiddleware.builder(database.db).slowRequestThreshold(Duration.ofMillis(-1)))
                 .isInstanceOf(IllegalArgumentException.class)
