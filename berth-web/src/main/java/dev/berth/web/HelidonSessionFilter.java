@@ -5,6 +5,7 @@ import io.helidon.http.HttpException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import java.sql.SQLException;
@@ -35,10 +36,11 @@ import java.util.Objects;
  * <p><b>Streaming.</b> {@code res.outputStream()} starts the response, so it commits and gives the connection
  * back: do the database work first, then open the stream; the body then streams without holding a connection.
  *
- * <p><b>Exceptions.</b> Helidon turns a handler's exception into a response (500, or the status of an
- * {@link HttpException}) before this filter sees it, so the status decides: 5xx rolls back, and a 4xx from an
- * exception commits what the handler did before it. Call {@link RequestSession#setRollbackOnly()} (for example in
- * an error handler) where a 4xx must roll back.
+ * <p><b>Exceptions.</b> Helidon turns most of a handler's exceptions into a response (500, or the status of an
+ * {@link HttpException}) before this filter sees them, so the status decides: 5xx rolls back, and a 4xx from an
+ * exception (say {@code new HttpException("conflict", Status.CONFLICT_409)}) commits what the handler did before
+ * it. (A {@code BadRequestException} with no error handler of its own reaches the filter and rolls back.) Wrap such a handler in {@link #rollbackOnException(Handler)},
+ * or call {@link RequestSession#setRollbackOnly()} (for example in an error handler), where it must roll back.
  *
  * <p>Thread-safe: one instance serves all requests.
  */
@@ -49,6 +51,35 @@ public final class HelidonSessionFilter implements Filter {
     /** @param middleware the shared settings */
     public HelidonSessionFilter(SessionMiddleware middleware) {
         this.middleware = Objects.requireNonNull(middleware, "middleware");
+    }
+
+    /**
+     * Wraps a route's handler so that any exception it throws rolls the request's transaction back, whatever
+     * status Helidon's error handling then gives the response.
+     *
+     * {@snippet :
+     * routing.post("/orders", HelidonSessionFilter.rollbackOnException((req, res) -> {
+     *     insertOrder(RequestSession.connection(), order);
+     *     reserveStock(order);    // throws HttpException(409): the client gets 409, and the insert is rolled back
+     *     res.status(Status.CREATED_201).send();
+     * }));
+     * }
+     *
+     * @param handler the route's handler, run behind this filter
+     * @return a handler that marks the request's transaction rollback-only when {@code handler} throws
+     */
+    public static Handler rollbackOnException(Handler handler) {
+        Objects.requireNonNull(handler, "handler");
+        return (request, response) -> {
+            try {
+                handler.handle(request, response);
+            } catch (Exception | Error failure) {
+                if (RequestSession.inRequest()) {
+                    RequestSession.setRollbackOnly();
+                }
+                throw failure;
+            }
+        };
     }
 
     @Override

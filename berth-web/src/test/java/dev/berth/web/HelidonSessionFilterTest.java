@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.berth.jdbc.Transaction;
+import io.helidon.http.HttpException;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import java.io.BufferedReader;
@@ -52,6 +53,14 @@ class HelidonSessionFilterTest {
                             database.insertNote(RequestSession.connection(), req.query().get("body"));
                             throw new IllegalStateException("the handler failed after writing");
                         })
+                        .post("/conflict", (req, res) -> {
+                            database.insertNote(RequestSession.connection(), req.query().get("body"));
+                            throw new HttpException("the order conflicts with another", Status.CONFLICT_409);
+                        })
+                        .post("/conflict-rolled-back", HelidonSessionFilter.rollbackOnException((req, res) -> {
+                            database.insertNote(RequestSession.connection(), req.query().get("body"));
+                            throw new HttpException("the order conflicts with another", Status.CONFLICT_409);
+                        }))
                         .post("/unavailable", (req, res) -> {
                             database.insertNote(RequestSession.connection(), req.query().get("body"));
                             res.status(Status.SERVICE_UNAVAILABLE_503).send("try later");
@@ -134,6 +143,22 @@ class HelidonSessionFilterTest {
 
         assertThat(response.statusCode()).isEqualTo(500);
         assertThat(database.notesWith("helidon-thrown")).isZero();
+    }
+
+    @Test
+    void exceptionMappedTo4xxCommitsWhatRanBeforeIt() throws Exception {
+        HttpResponse<String> response = http.post("/conflict?body=helidon-409");
+
+        assertThat(response.statusCode()).isEqualTo(409);
+        assertThat(database.notesWith("helidon-409")).isEqualTo(1);
+    }
+
+    @Test
+    void rollbackOnExceptionRollsBackAnExceptionMappedTo4xx() throws Exception {
+        HttpResponse<String> response = http.post("/conflict-rolled-back?body=helidon-409-rolled-back");
+
+        assertThat(response.statusCode()).isEqualTo(409);
+        assertThat(database.notesWith("helidon-409-rolled-back")).isZero();
     }
 
     @Test
