@@ -101,6 +101,20 @@ final class HeldResponse extends HttpServletResponseWrapper {
         heldErrorStatus = SC_FOUND;
     }
 
+    /**
+     * Servlet 6.1's redirect, which Jakarta EE 11 containers route every {@code sendRedirect} overload to; berth
+     * compiles against Servlet 6.0, so this only overrides on 6.1 containers, where it holds the redirect too.
+     */
+    public void sendRedirect(String location, int status, boolean clearBuffer) throws IOException {
+        if (started) {
+            real.sendRedirect(location);
+            return;
+        }
+        output.discard();
+        heldRedirect = location;
+        heldErrorStatus = status;
+    }
+
     @Override
     public void flushBuffer() throws IOException {
         if (writer != null) {
@@ -190,8 +204,12 @@ final class HeldResponse extends HttpServletResponseWrapper {
             sendCommitFailure(session.commitFailure());
             return;
         }
-        if (heldRedirect != null) {
+        if (heldRedirect != null && heldErrorStatus == SC_FOUND) {
             real.sendRedirect(heldRedirect);
+        } else if (heldRedirect != null) {
+            real.resetBuffer();
+            real.setStatus(heldErrorStatus);
+            real.setHeader("Location", heldRedirect);
         } else if (heldErrorStatus >= 0) {
             real.sendError(heldErrorStatus, heldErrorMessage);
         } else {

@@ -133,6 +133,10 @@ class SessionFilterJettyTest {
                         database.insertOrphan(RequestSession.connection());
                         response.getOutputStream().write(new byte[BIG]);   // the commit fails when it outgrows 8 KiB
                     }
+                    case "/redirect" -> {
+                        database.insertNote(RequestSession.connection(), body);
+                        response.sendRedirect("/plain");
+                    }
                     case "/plain" -> response.getWriter().print("no database here");
                     case "/reports/where", "/where" -> {
                         Transaction tx = RequestSession.transaction();
@@ -190,6 +194,17 @@ class SessionFilterJettyTest {
 
         assertThat(response.statusCode()).isEqualTo(503);
         assertThat(database.notesWith("send-error")).isZero();
+    }
+
+    @Test
+    void redirectIsSentAfterTheCommit() throws Exception {
+        HttpResponse<String> response = http.post("/redirect?body=redirected");
+
+        long visibleNow = database.notesWith("redirected");
+
+        assertThat(response.statusCode()).isEqualTo(302);
+        assertThat(response.headers().firstValue("Location")).hasValueSatisfying(location -> assertThat(location).endsWith("/plain"));
+        assertThat(visibleNow).isEqualTo(1);
     }
 
     @Test
