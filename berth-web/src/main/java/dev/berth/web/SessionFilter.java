@@ -37,7 +37,8 @@ import java.util.Objects;
  * flush commits and gives the connection back, and the rest of the body streams without holding one.
  *
  * <p><b>Exceptions.</b> An exception from the servlet rolls the transaction back and is rethrown, so the
- * container sends its 500 (the held body is dropped). Asynchronous servlets ({@code startAsync}) are not
+ * container sends its 500 (the held body is dropped). An exception a framework maps to a 4xx inside the servlet
+ * (a Spring {@code ExceptionHandler}) commits unless it calls {@link RequestSession#setRollbackOnly()}. Asynchronous servlets ({@code startAsync}) are not
  * supported: the transaction ends when the filter chain returns.
  *
  * <p>Thread-safe: one instance serves all requests.
