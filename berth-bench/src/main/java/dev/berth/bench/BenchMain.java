@@ -38,7 +38,17 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class BenchMain {
 
-    static final List<String> JVM_ARGS = List.of("-Xms1g", "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+    /** Options of every benchmark JVM, the same for all contenders; {@code bench.*} properties pass on to them. */
+    static final List<String> JVM_ARGS = jvmArgs();
+
+    private static List<String> jvmArgs() {
+        List<String> args = new ArrayList<>(List.of("-Xms1g", "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+        System.getProperties().stringPropertyNames().stream()
+                .filter(name -> name.startsWith("bench."))
+                .sorted()
+                .forEach(name -> args.add("-D" + name + "=" + System.getProperty(name)));
+        return List.copyOf(args);
+    }
 
     private final Settings settings;
     private final Report report = new Report();
