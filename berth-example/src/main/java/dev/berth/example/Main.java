@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The main job: many small transactions from many virtual threads through one small {@link BerthDataSource}.
  * Uses the PostgreSQL named by {@code DATABASE_URL} ({@code postgres://} or {@code jdbc:postgresql://}),
  * or starts an embedded one when it is unset. Prints progress and the pool's statistics, checks that every
- * transaction left its mark exactly once, and exits 0 (1 when the check fails).
+ * transaction left its mark exactly once, and exits 0 (1 when the check fails, 2 when the database fails).
  */
 public final class Main {
 
@@ -34,6 +34,15 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
+        try {
+            System.exit(run() ? 0 : 1);
+        } catch (SQLException e) {
+            System.err.println("the example failed: " + e.getMessage() + " (SQLSTATE " + e.getSQLState() + ")");
+            System.exit(2);
+        }
+    }
+
+    private static boolean run() throws Exception {
         String url = System.getenv("DATABASE_URL");
         EmbeddedPostgres embedded = null;
         if (url == null || url.isBlank()) {
@@ -45,7 +54,7 @@ public final class Main {
         try (BerthDataSource db = BerthDataSource.fromUrl(url)) {
             db.setPoolName("example");
             db.setMaximumPoolSize(POOL_SIZE);
-            System.out.println("database: " + db.getJdbcUrl() + " as " + db.getUsername());
+            System.out.println("database: " + db.getJdbcUrl() + (db.getUsername() == null ? "" : " as " + db.getUsername()));
             createTables(db);
             long started = System.nanoTime();
             runTransactions(db);
@@ -59,7 +68,7 @@ public final class Main {
                 closeEmbedded(embedded);
             }
         }
-        System.exit(consistent ? 0 : 1);
+        return consistent;
     }
 
     private static void createTables(BerthDataSource db) throws SQLException {

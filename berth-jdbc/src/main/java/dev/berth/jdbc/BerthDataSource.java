@@ -3,6 +3,7 @@ package dev.berth.jdbc;
 import dev.berth.pool.Lease;
 import dev.berth.pool.Pool;
 import dev.berth.pool.PoolClosedException;
+import dev.berth.pool.PoolConfig;
 import dev.berth.pool.PoolException;
 import dev.berth.pool.PoolStats;
 import dev.berth.pool.PoolTimeoutException;
@@ -61,6 +62,7 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
     private volatile Pool<PhysicalConnection> pool;
     private volatile boolean closed;
     private volatile String runningName;
+    private volatile Settings running;
     private volatile Secrets secrets = new Secrets();
     private volatile PrintWriter logWriter;
 
@@ -133,10 +135,12 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
             if (pool == null) {
                 settings.validate();
                 Settings frozen = settings.copy();
-                runningName = frozen.poolNameOrDefault();
+                PoolConfig config = frozen.toPoolConfig(); // may still refuse a setting; nothing has changed yet
+                runningName = config.name();
+                running = frozen;
                 settings.poolName = runningName;
                 secrets = frozen.secrets();
-                pool = Pool.open(frozen.toPoolConfig(), new PgConnectionFactory(frozen));
+                pool = Pool.open(config, new PgConnectionFactory(frozen));
             }
             return pool;
         } finally {
@@ -163,11 +167,13 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
         try {
             lease = current.acquire();
         } catch (PoolTimeoutException e) {
-            throw unavailable("no connection became free within connectionTimeout", e);
+            Settings frozen = running;
+            throw unavailable(e, " [BerthDataSource settings: connectionTimeout=" + frozen.connectionTimeout
+                    + " ms, maximumPoolSize=" + frozen.maximumPoolSize + "]");
         } catch (PoolClosedException e) {
             throw new SQLNonTransientConnectionException(closedMessage(), "08003", e);
         } catch (PoolException e) {
-            throw unavailable("no connection could be opened", e);
+            throw unavailable(e, "");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SQLTransientConnectionException("interrupted while waiting for a connection from pool "
@@ -186,15 +192,15 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
         }
     }
 
-    private SQLTransientConnectionException unavailable(String what, PoolException failure) {
+    /** The pool's explanation (it names the pool, its state and the last connection failure), as JDBC wants it. */
+    private SQLTransientConnectionException unavailable(PoolException failure, String settings) {
         Secrets known = secrets;
-        Throwable clean = known.scrub(failure);
         Throwable cause = failure.getCause();
         String state = cause instanceof SQLException sql && sql.getSQLState() != null ? sql.getSQLState() : "08001";
         String reason = cause == null || String.valueOf(failure.getMessage()).contains(String.valueOf(cause.getMessage()))
-                ? "" : "; last connection failure: " + cause.getMessage();
-        return new SQLTransientConnectionException(known.mask("pool " + runningName + ": " + what + ": "
-                + failure.getMessage() + reason), state, clean);
+                ? "" : " Last connection failure: " + cause.getMessage();
+        return new SQLTransientConnectionException(known.mask(failure.getMessage() + reason + settings), state,
+                known.scrub(failure));
     }
 
     /**
@@ -324,6 +330,16 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
     public void setJdbcUrl(String jdbcUrl) { set("jdbcUrl", s -> s.jdbcUrl(jdbcUrl)); }
     /** @return the {@code jdbc:postgresql:} URL (credentials of a {@code postgres://} URL removed) */
     public String getJdbcUrl() { return get(s -> s.jdbcUrl); }
+
+    /**
+     * Accepted for HikariCP configurations that name the driver; berth always uses pgjdbc.
+     *
+     * @param className must be {@code org.postgresql.Driver}
+     * @throws IllegalArgumentException for any other driver class
+     */
+    public void setDriverClassName(String className) { PropertyNames.checkDriver(className); }
+    /** @return {@code org.postgresql.Driver}, the only driver berth uses */
+    public String getDriverClassName() { return PropertyNames.DRIVER; }
 
     /** @param username the database user; overrides a user given in the URL */
     public void setUsername(String username) { set("username", s -> s.username = username); }

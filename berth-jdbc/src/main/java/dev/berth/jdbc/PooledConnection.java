@@ -106,7 +106,13 @@ final class PooledConnection extends ForwardingConnection {
             return false;
         }
         try {
-            return delegate.isValid(timeoutSeconds);
+            boolean valid = delegate.isValid(timeoutSeconds);
+            if (!valid && !lost) {
+                // the server did not answer: the connection is not fit for the next borrower either
+                lost = true;
+                lease.markBroken();
+            }
+            return valid;
         } catch (SQLException e) {
             throw failed(e);
         }
@@ -174,6 +180,9 @@ final class PooledConnection extends ForwardingConnection {
         TrackedStatement[] left;
         statementsLock.lock();
         try {
+            if (openStatements.isEmpty()) {
+                return;
+            }
             left = openStatements.toArray(TrackedStatement[]::new);
             openStatements.clear();
         } finally {
@@ -322,6 +331,8 @@ final class PooledConnection extends ForwardingConnection {
         delegate();
         try {
             physical.setAutoCommit(autoCommit);
+            // shown in the pool's reports on long holders ("who holds the connections, doing what?")
+            lease.state(autoCommit ? null : "transaction (autocommit off)");
         } catch (SQLException e) {
             throw failed(e);
         }

@@ -13,6 +13,7 @@ import java.util.function.BiConsumer;
  */
 final class PropertyNames {
 
+    static final String DRIVER = "org.postgresql.Driver";
     private static final String[] DRIVER_PREFIXES = {"dataSource.", "dataSourceProperties."};
     private static final Map<String, BiConsumer<BerthDataSource, String>> SETTERS = new TreeMap<>(Map.ofEntries(
             Map.entry("jdbcUrl", BerthDataSource::setJdbcUrl),
@@ -32,7 +33,7 @@ final class PropertyNames {
             Map.entry("transactionIsolation", BerthDataSource::setTransactionIsolation),
             Map.entry("schema", BerthDataSource::setSchema),
             Map.entry("connectionInitSql", BerthDataSource::setConnectionInitSql),
-            Map.entry("driverClassName", (ds, v) -> checkDriver(v))));
+            Map.entry("driverClassName", BerthDataSource::setDriverClassName)));
 
     private PropertyNames() {
     }
@@ -87,8 +88,8 @@ final class PropertyNames {
         };
     }
 
-    private static void checkDriver(String className) {
-        if (!className.equals("org.postgresql.Driver")) {
+    static void checkDriver(String className) {
+        if (!DRIVER.equals(className)) {
             throw new IllegalArgumentException("driverClassName is \"" + className
                     + "\" but BerthDataSource always uses org.postgresql.Driver; remove driverClassName");
         }

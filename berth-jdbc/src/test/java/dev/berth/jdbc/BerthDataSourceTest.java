@@ -44,7 +44,7 @@ class BerthDataSourceTest {
                 .username(TestPostgres.user())
                 .poolName(name + "-" + UUID.randomUUID().toString().substring(0, 8))
                 .maximumPoolSize(size)
-                .connectionTimeout(10_000);
+                .connectionTimeout(30_000);
     }
 
     private static int backendPid(Connection c) throws SQLException {
@@ -127,6 +127,61 @@ class BerthDataSourceTest {
             assertThat(backends.size()).isBetween(1, poolSize);
             assertThat(serverConnectionsOf(observer, ds.getPoolName())).isLessThanOrEqualTo(poolSize);
             assertThat(ds.stats().acquired()).isGreaterThanOrEqualTo(callers);
+        }
+    }
+
+    @Test
+    void underConcurrencyEveryBorrowerStartsCleanWhateverThePreviousOneLeftBehind() throws Exception {
+        String marker = "dirty-" + UUID.randomUUID();
+        try (BerthDataSource ds = pool("dirty", 5).build()) {
+            List<Future<?>> results = new ArrayList<>();
+            try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < 1_000; i++) {
+                    int n = i;
+                    results.add(threads.submit(() -> {
+                        try (Connection c = ds.getConnection()) {
+                            assertThat(c.getAutoCommit()).isTrue();
+                            assertThat(c.isReadOnly()).isFalse();
+                            try (Statement s = c.createStatement();
+                                 ResultSet rs = s.executeQuery("select current_setting('transaction_isolation'), current_schema(),"
+                                         + " current_setting('transaction_read_only'), pg_current_xact_id_if_assigned() is null")) {
+                                rs.next();
+                                assertThat(rs.getString(1)).isEqualTo("read committed");
+                                assertThat(rs.getString(2)).isEqualTo("public");
+                                assertThat(rs.getString(3)).isEqualTo("off");
+                                assertThat(rs.getBoolean(4)).as("no transaction left open").isTrue();
+                            }
+                            // leave a different mess behind each time
+                            switch (n % 4) {
+                                case 0 -> {
+                                    c.setAutoCommit(false);
+                                    PreparedStatement insert = c.prepareStatement("insert into berth_ds_test values (?)");
+                                    insert.setString(1, marker + "-" + n);
+                                    insert.executeUpdate(); // neither committed nor closed
+                                }
+                                case 1 -> {
+                                    c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+                                    c.setReadOnly(true);
+                                }
+                                case 2 -> c.setSchema("pg_catalog");
+                                default -> c.createStatement().executeQuery("select 1"); // open statement and result set
+                            }
+                        }
+                        return null;
+                    }));
+                }
+            }
+            for (Future<?> result : results) {
+                result.get();
+            }
+        }
+        try (Connection c = TestPostgres.plainConnection();
+             PreparedStatement ps = c.prepareStatement("select count(*) from berth_ds_test where id like ?")) {
+            ps.setString(1, marker + "%");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("uncommitted inserts").isZero();
+            }
         }
     }
 
@@ -218,13 +273,18 @@ class BerthDataSourceTest {
 
     @Test
     void anExhaustedPoolTimesOutWithATransientErrorNamingThePool() throws SQLException {
-        try (BerthDataSource ds = pool("exhausted", 1).connectionTimeout(300).build(); Connection held = ds.getConnection()) {
+        try (BerthDataSource ds = pool("exhausted", 1).connectionTimeout(300).build()) {
+            ds.start();
+            // the short timeout is for the second borrow; the first must not race the connection's creation
+            await().atMost(Duration.ofSeconds(10)).until(() -> ds.stats().idle() == 1);
+            Connection held = ds.getConnection();
             assertThat(held.isValid(1)).isTrue();
 
             assertThatThrownBy(ds::getConnection)
                     .isInstanceOf(SQLTransientConnectionException.class)
                     .hasMessageContaining(ds.getPoolName())
-                    .hasMessageContaining("connectionTimeout");
+                    .hasMessageContaining("connectionTimeout=300 ms");
+            held.close();
         }
     }
 
@@ -260,7 +320,7 @@ class BerthDataSourceTest {
     void aWrongDatabaseFailsWithTheServersReasonAndNoPassword() {
         String url = TestPostgres.jdbcUrl().replaceFirst("/[^/?]+$", "/berth_no_such_db") + "?password=" + SECRET;
         try (BerthDataSource ds = BerthDataSource.builder().jdbcUrl(url).username(TestPostgres.user())
-                .password(SECRET).maximumPoolSize(1).connectionTimeout(2_000).build()) {
+                .password(SECRET).maximumPoolSize(1).connectionTimeout(10_000).build()) {
 
             assertThatThrownBy(ds::getConnection)
                     .isInstanceOf(SQLTransientConnectionException.class)
@@ -274,7 +334,7 @@ class BerthDataSourceTest {
     void anUnreachableServerFailsWithinTheTimeoutAndNoPassword() {
         try (BerthDataSource ds = BerthDataSource.builder()
                 .jdbcUrl("postgres://postgres:" + SECRET + "@127.0.0.1:1/test")
-                .maximumPoolSize(1).connectionTimeout(1_000).build()) {
+                .maximumPoolSize(1).connectionTimeout(10_000).build()) {
 
             assertThatThrownBy(ds::getConnection)
                     .isInstanceOf(SQLTransientConnectionException.class)

@@ -262,6 +262,21 @@ class PooledConnectionTest {
     }
 
     @Test
+    void aFailedValidityCheckMarksTheConnectionBroken() throws SQLException {
+        TestLease lease = new TestLease(physical);
+        Connection c = new PooledConnection(lease);
+        try (PreparedStatement kill = observer.prepareStatement("select pg_terminate_backend(?)")) {
+            kill.setInt(1, backendPid());
+            kill.execute();
+        }
+
+        assertThat(c.isValid(2)).isFalse();
+        c.close();
+
+        assertThat(lease.broken).isTrue();
+    }
+
+    @Test
     void ordinarySqlErrorsKeepTheConnection() throws SQLException {
         TestLease lease = new TestLease(physical);
         try (Connection c = new PooledConnection(lease); Statement s = c.createStatement()) {
