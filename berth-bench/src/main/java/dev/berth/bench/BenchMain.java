@@ -42,7 +42,8 @@ public final class BenchMain {
     static final List<String> JVM_ARGS = jvmArgs();
 
     private static List<String> jvmArgs() {
-        List<String> args = new ArrayList<>(List.of("-Xms1g", "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+        List<String> args = new ArrayList<>(List.of("-Xms1g", "-Xmx1g",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "--sun-misc-unsafe-memory-access=allow"));
         System.getProperties().stringPropertyNames().stream()
                 .filter(name -> name.startsWith("bench."))
                 .sorted()
@@ -99,6 +100,7 @@ public final class BenchMain {
         if (postgres != null && groups.contains("1")) {
             bench.report.note("Group (1) on pgjdbc connections skipped: " + postgres);
         }
+        bench.report.note("Command: `bin/bench-pool" + (args.length == 0 ? "" : " " + String.join(" ", args)) + "`.");
         bench.report.note("Total time " + Math.round(Instant.now().getEpochSecond() - started.getEpochSecond()) + " s.");
         System.out.println();
         System.out.println(bench.report.render());
