@@ -200,7 +200,8 @@ public final class BenchMain {
             int eq = field.indexOf('=');
             fields.put(field.substring(0, eq), field.substring(eq + 1));
         }
-        System.out.println("#   ops/s " + fields.get("ops") + (fields.get("errors").equals("0") ? "" : ", errors " + fields.get("errors")));
+        System.out.println("#   ops/s " + fields.get("ops") + ", isValid calls on no-op connections " + fields.get("validations")
+                + (fields.get("errors").equals("0") ? "" : ", errors " + fields.get("errors")));
         return fields;
     }
 

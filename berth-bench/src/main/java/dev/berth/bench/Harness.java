@@ -81,6 +81,7 @@ public final class Harness {
             }
             line.append(" errors=").append(harness.errors.get());
             line.append(" active=").append(run.active);
+            line.append(" validations=").append(NoopConnection.VALIDATIONS.sum());
             line.append(" hist=").append(encode(run.waits));
             System.out.println(line);
             Throwable first = harness.firstError;

@@ -27,6 +27,9 @@ import java.util.concurrent.Executor;
  */
 final class NoopConnection implements Connection {
 
+    /** Calls of {@link #isValid} in this JVM, so a run can show that no pool validated on every borrow. */
+    static final java.util.concurrent.atomic.LongAdder VALIDATIONS = new java.util.concurrent.atomic.LongAdder();
+
     private volatile boolean closed;
     private boolean autoCommit = true;
     private boolean readOnly;
@@ -81,7 +84,7 @@ final class NoopConnection implements Connection {
     @Override public Blob createBlob() throws SQLException { throw new SQLFeatureNotSupportedException("no LOBs"); }
     @Override public NClob createNClob() throws SQLException { throw new SQLFeatureNotSupportedException("no LOBs"); }
     @Override public SQLXML createSQLXML() throws SQLException { throw new SQLFeatureNotSupportedException("no XML"); }
-    @Override public boolean isValid(int timeout) { return !closed; }
+    @Override public boolean isValid(int timeout) { VALIDATIONS.increment(); return !closed; }
     @Override public void setClientInfo(String name, String value) throws SQLClientInfoException { }
     @Override public void setClientInfo(Properties properties) throws SQLClientInfoException { }
     @Override public String getClientInfo(String name) { return null; }
