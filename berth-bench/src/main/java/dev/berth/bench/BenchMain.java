@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -101,7 +102,7 @@ public final class BenchMain {
             bench.report.note("Group (1) on pgjdbc connections skipped: " + postgres);
         }
         bench.report.note("Command: `bin/bench-pool" + (args.length == 0 ? "" : " " + String.join(" ", args)) + "`.");
-        bench.report.note("Total time " + Math.round(Instant.now().getEpochSecond() - started.getEpochSecond()) + " s.");
+        bench.report.note("Total time " + Duration.between(started, Instant.now()).toSeconds() + " s.");
         System.out.println();
         System.out.println(bench.report.render());
     }
