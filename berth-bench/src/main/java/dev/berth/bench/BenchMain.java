@@ -18,6 +18,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -122,12 +124,17 @@ public final class BenchMain {
                     .measurementIterations(settings.jmhMeasures())
                     .measurementTime(time(settings.jmhSeconds()))
                     .jvmArgs(JVM_ARGS.toArray(String[]::new))
+                    .addProfiler(GCProfiler.class) // bytes allocated per get + close: a figure the neighbours' load cannot change
                     .shouldFailOnError(true);
             Collection<RunResult> results = new Runner(options.build()).run();
             for (RunResult result : results) {
                 String contender = result.getParams().getParam("contender");
                 report.overhead(target, threads + " platform", contender,
                         result.getPrimaryResult().getScore(), result.getPrimaryResult().getScoreError());
+                Result<?> allocated = result.getSecondaryResults().get("gc.alloc.rate.norm");
+                if (allocated != null) {
+                    report.allocation(target, threads + " platform", contender, allocated.getScore());
+                }
             }
         }
     }

@@ -12,6 +12,7 @@ final class Report {
     private String machine = "";
     private boolean smoke;
     private final Map<String, Map<String, double[]>> overhead = new LinkedHashMap<>();
+    private final Map<String, Map<String, Double>> allocation = new LinkedHashMap<>();
     private final List<String> oversubscribed = new ArrayList<>();
     private final List<String> select = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
@@ -26,8 +27,7 @@ final class Report {
     }
 
     void overhead(Target target, String threads, String contender, double opsPerSecond, double error) {
-        String row = (target == Target.NOOP ? "no-op driver" : "pgjdbc, no query") + " | " + threads;
-        overhead.computeIfAbsent(row, k -> new LinkedHashMap<>()).put(contender, new double[] {opsPerSecond, error});
+        overhead.computeIfAbsent(row(target, threads), k -> new LinkedHashMap<>()).put(contender, new double[] {opsPerSecond, error});
     }
 
     void activeThreads(String what, Map<String, Runs> runs) {
@@ -35,6 +35,14 @@ final class Report {
         runs.forEach((contender, r) -> line.append(' ').append(contender).append(' ').append(r.minActive).append(','));
         line.setLength(line.length() - 1);
         notes.add(line.append('.').toString());
+    }
+
+    void allocation(Target target, String threads, String contender, double bytesPerOp) {
+        allocation.computeIfAbsent(row(target, threads), k -> new LinkedHashMap<>()).put(contender, bytesPerOp);
+    }
+
+    private static String row(Target target, String threads) {
+        return (target == Target.NOOP ? "no-op driver" : "pgjdbc, no query") + " | " + threads;
     }
 
     void oversubscribed(int holdMicros, int threads, int pool, Map<String, Runs> runs) {
@@ -83,6 +91,14 @@ final class Report {
             });
             md.append('\n');
         }
+        if (!allocation.isEmpty()) {
+            md.append("Bytes allocated per get + close (JMH's GC profiler, same runs):\n\n")
+              .append("| connections | threads | berth | HikariCP | fair queue |\n")
+              .append("|---|---|---:|---:|---:|\n");
+            allocation.forEach((row, byContender) -> md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", row,
+                    bytes(byContender.get("berth")), bytes(byContender.get("hikari")), bytes(byContender.get("queue")))));
+            md.append('\n');
+        }
         if (!oversubscribed.isEmpty()) {
             md.append("### (2) Oversubscription: 1,000 virtual threads, pool of 10, connection held (parked)\n\n")
               .append("Waits in ms. Fair ideal = (threads - pool) / throughput: what every caller waits in a perfectly fair queue"
@@ -102,6 +118,10 @@ final class Report {
         }
         notes.forEach(n -> md.append(n).append('\n'));
         return md.toString();
+    }
+
+    private static String bytes(Double perOp) {
+        return perOp == null ? "-" : String.format(Locale.ROOT, "%.0f B", perOp);
     }
 
     private static String hold(int micros) {
