@@ -1,0 +1,21 @@
+package dev.berth.bench;
+
+/**
+ * How long each part runs. {@link #FULL} fits the three groups in about 15 minutes on 2 cores;
+ * {@link #SMOKE} only proves that everything runs (its figures mean little).
+ *
+ * @param jmhWarmups     JMH warm-up iterations per benchmark (one fork each)
+ * @param jmhMeasures    JMH measured iterations
+ * @param jmhSeconds     seconds per JMH iteration
+ * @param rounds         forks per contender for the virtual-thread runs, contenders alternating
+ * @param warmupSeconds  warm-up per fork
+ * @param measureSeconds length of one measured interval
+ * @param repeats        measured intervals per fork
+ * @param oversubMeasureSeconds length of one measured interval in group (2), longer for the tail
+ */
+record Settings(int jmhWarmups, int jmhMeasures, double jmhSeconds, int rounds, double warmupSeconds,
+                double measureSeconds, int repeats, double oversubMeasureSeconds) {
+
+    static final Settings FULL = new Settings(3, 5, 1, 3, 2, 1, 3, 4);
+    static final Settings SMOKE = new Settings(1, 2, 0.2, 1, 0.5, 0.3, 2, 0.5);
+}
