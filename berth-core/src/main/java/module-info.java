@@ -3,6 +3,8 @@
  * ({@link dev.berth.pool}). Depends on nothing but the JDK.
  */
 module dev.berth.core {
+    requires jdk.jfr;
+
     exports dev.berth.scope;
     exports dev.berth.pool;
 }

@@ -4,7 +4,7 @@
  */
 module dev.berth.jdbc {
     requires transitive java.sql;
-    requires dev.berth.core;
+    requires transitive dev.berth.core;
     requires org.postgresql.jdbc;
     exports dev.berth.jdbc;
 }

@@ -9,63 +9,54 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * berth's pool engine.
  *
- * <p>Hot path: entries live in a copy-on-write array; a borrower claims an idle one with one CAS on its
- * state, a returner hands it to the oldest waiter or publishes it idle. Fairness comes from one rule:
- * nobody takes an idle entry while callers wait, except to pass it to the head of the FIFO queue. The
- * waiter ("enqueue, then look for idle entries") and the returner ("publish idle, then look for waiters")
- * each re-check the other's side after a volatile write, so no entry stays idle while a waiter sleeps.
+ * <p>Hot path: entries live in an {@link EntryTable}; a borrower claims an idle one with one CAS on its
+ * state, a returner publishes it idle (or, when the {@link WaitQueue} is in FIFO mode, hands it to the oldest
+ * waiter). The waiter ("enqueue, then look for idle entries") and the returner ("publish idle, then look for
+ * waiters") each re-check the other's side after a volatile write, so no entry stays idle while a waiter
+ * sleeps. Who gets served first is the {@link WaitQueue}'s policy (bounded barging).
  *
  * <p>Slow paths (creation, destruction, validation, housekeeping) never run under a lock; the only lock
  * guards changes of the entry array and close's wait.
  */
 final class FairPool<R> implements Pool<R> {
     private static final System.Logger LOG = System.getLogger("dev.berth.pool");
-    @SuppressWarnings("rawtypes")
-    private static final PooledEntry[] NO_ENTRIES = new PooledEntry[0];
-
     private final PoolConfig config;
     private final ResourceFactory<R> factory;
     private final String name;
     private final long validateAfterIdleNanos;
 
-    private volatile PooledEntry<R>[] entries;
-    private final ReentrantLock structure = new ReentrantLock();
-    private final Condition emptied = structure.newCondition();
-    /** Entries that exist plus creations under way; never above maxSize. */
-    private final AtomicInteger size = new AtomicInteger();
+    private final EntryTable<R> table;
     private final AtomicInteger creating = new AtomicInteger();
-    private final AtomicInteger waiting = new AtomicInteger();
-    private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    private final WaitQueue<R> queue;
     private final Set<Thread> workers = ConcurrentHashMap.newKeySet();
     private final ScheduledThreadPoolExecutor scheduler;
     private volatile boolean closed;
-    /** Strict FIFO hand-off mode, entered when the head waiter has waited {@link #STARVATION_NANOS}. */
-    private volatile boolean fifo;
-    static final long STARVATION_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private final AtomicBoolean closing = new AtomicBoolean();
 
     private final AtomicLong created = new AtomicLong();
     private final AtomicLong destroyed = new AtomicLong();
     private final AtomicLong timeouts = new AtomicLong();
     private final AtomicLong creationFailures = new AtomicLong();
     private volatile Throwable lastCreationFailure;
+    private final AtomicLong failureStreak = new AtomicLong();
+    private volatile long lastFailureLog;
+    private static final long FAILURE_LOG_NANOS = TimeUnit.SECONDS.toNanos(30);
     private final LatencyHistogram acquireWait = new LatencyHistogram();
     private final LatencyHistogram holdTime = new LatencyHistogram();
+    private final Diagnostics diagnostics;
 
-    @SuppressWarnings("unchecked")
     FairPool(PoolConfig config, ResourceFactory<R> factory) {
         if (config == null || factory == null) {
             throw new NullPointerException(config == null ? "config must not be null" : "factory must not be null");
@@ -74,7 +65,9 @@ final class FairPool<R> implements Pool<R> {
         this.factory = factory;
         this.name = config.name();
         this.validateAfterIdleNanos = config.validateAfterIdle().toNanos();
-        this.entries = (PooledEntry<R>[]) NO_ENTRIES;
+        this.diagnostics = new Diagnostics(config);
+        this.table = new EntryTable<>(config.maxSize());
+        this.queue = new WaitQueue<>(table);
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "berth-" + name + "-housekeeper");
             t.setDaemon(true);
@@ -84,6 +77,15 @@ final class FairPool<R> implements Pool<R> {
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         long period = config.housekeepingPeriod().toNanos();
         scheduler.scheduleWithFixedDelay(this::housekeep, period, period, TimeUnit.NANOSECONDS);
+        if (diagnostics.leakNanos > 0) {
+            long scan = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(period, diagnostics.leakNanos / 2));
+            scheduler.scheduleWithFixedDelay(this::scanHolders, scan, scan, TimeUnit.NANOSECONDS);
+        }
+        long reportEvery = config.reportInterval().toNanos();
+        if (reportEvery > 0) {
+            scheduler.scheduleWithFixedDelay(
+                    () -> LOG.log(Level.INFO, () -> stats().toString()), reportEvery, reportEvery, TimeUnit.NANOSECONDS);
+        }
         fill();
     }
 
@@ -102,19 +104,17 @@ final class FairPool<R> implements Pool<R> {
             if (closed) {
                 throw closedException();
             }
-            PooledEntry<R> entry = fifo ? null : claimIdle();
+            PooledEntry<R> entry = queue.fifo() ? null : table.claimIdle();
             if (entry != null) {
                 if (usable(entry, start)) {
-                    acquireWait.record(0);
-                    return new PooledLease<>(this, entry, start);
+                    return lend(entry, start, start);
                 }
                 continue;
             }
             entry = await(start, deadline);
             long now = System.nanoTime();
             if (usable(entry, now)) {
-                acquireWait.record(now - start);
-                return new PooledLease<>(this, entry, now);
+                return lend(entry, start, now);
             }
         }
     }
@@ -127,14 +127,14 @@ final class FairPool<R> implements Pool<R> {
         enqueue(waiter);
         boolean interrupted = false;
         while (waiter.result() == null) {
-            if (fifo) {
-                drain();
+            if (queue.fifo()) {
+                queue.drain();
             } else {
-                PooledEntry<R> entry = claimIdle();
+                PooledEntry<R> entry = table.claimIdle();
                 if (entry != null) {
                     if (waiter.cancel()) {
-                        waiting.decrementAndGet();
-                        passOn();
+                        queue.withdrawn();
+                        queue.passOn();
                         return entry;
                     }
                     publishIdle(entry); // something was handed over meanwhile: take that instead
@@ -154,7 +154,8 @@ final class FairPool<R> implements Pool<R> {
             }
         }
         if (waiter.cancel()) {
-            waiting.decrementAndGet();
+            queue.withdrawn();
+            queue.passOn(); // we may have been woken for an idle entry we will not take: wake the next waiter
             if (interrupted) {
                 throw new InterruptedException("interrupted while waiting for pool '" + name + "'");
             }
@@ -187,11 +188,10 @@ final class FairPool<R> implements Pool<R> {
             future.completeExceptionally(closedException());
             return future;
         }
-        PooledEntry<R> entry = fifo ? null : claimIdle();
+        PooledEntry<R> entry = queue.fifo() ? null : table.claimIdle();
         if (entry != null) {
             if (!needsCheck(entry, start)) {
-                acquireWait.record(0);
-                future.complete(new PooledLease<>(this, entry, start));
+                future.complete(lend(entry, start, start));
             } else {
                 Thread.ofVirtual().start(() -> deliverAsync(entry, future, start, deadline));
             }
@@ -212,13 +212,14 @@ final class FairPool<R> implements Pool<R> {
         }
         future.whenComplete((lease, failure) -> {
             if (future.isCancelled() && waiter.cancel()) {
-                waiting.decrementAndGet();
+                queue.withdrawn();
                 waiter.timeout.cancel(false);
+                queue.passOn();
             }
         });
         enqueue(waiter);
-        if (fifo) {
-            drain();
+        if (queue.fifo()) {
+            queue.drain();
         } else {
             waiter.wake();
         }
@@ -238,7 +239,8 @@ final class FairPool<R> implements Pool<R> {
 
         void expire() {
             if (cancel()) {
-                waiting.decrementAndGet();
+                queue.withdrawn();
+                queue.passOn();
                 timeouts.incrementAndGet();
                 future.completeExceptionally(timeoutException(System.nanoTime() - start));
             }
@@ -247,8 +249,8 @@ final class FairPool<R> implements Pool<R> {
         /** Nobody runs for a future: waking it means trying to serve it an idle entry right here. */
         @Override
         void wake() {
-            PooledEntry<R> entry = claimIdle();
-            if (entry != null && !serve(this, entry)) {
+            PooledEntry<R> entry = table.claimIdle();
+            if (entry != null && !queue.serve(this, entry)) {
                 publishIdle(entry);
             }
         }
@@ -271,8 +273,7 @@ final class FairPool<R> implements Pool<R> {
     private void deliverAsync(PooledEntry<R> entry, CompletableFuture<Lease<R>> future, long start, long deadline) {
         long now = System.nanoTime();
         if (usable(entry, now)) {
-            acquireWait.record(now - start);
-            Lease<R> lease = new PooledLease<>(this, entry, now);
+            Lease<R> lease = lend(entry, start, now);
             if (!future.complete(lease)) {
                 lease.close(); // cancelled meanwhile: the resource goes back, never lost
             }
@@ -281,11 +282,25 @@ final class FairPool<R> implements Pool<R> {
         }
     }
 
+    /** Makes the lease for an entry the caller now owns, recording wait time and holder. */
+    private PooledLease<R> lend(PooledEntry<R> entry, long start, long now) {
+        long wait = now - start;
+        acquireWait.record(wait);
+        diagnostics.acquired(wait);
+        PooledLease<R> lease = new PooledLease<>(this, entry, now);
+        Holder holder = diagnostics.holder(lease, now);
+        lease.holder = holder;
+        entry.holder = holder;
+        return lease;
+    }
+
     private void enqueue(Waiter waiter) {
-        waiting.incrementAndGet();
-        waiters.offer(waiter);
+        int queued = queue.add(waiter);
+        if (table.slotsInUse() >= config.maxSize()) {
+            diagnostics.waiterQueued(queued); // waiting for a creation is not saturation
+        }
         if (closed) {
-            failAllWaiters(closedException());
+            queue.failAll(closedException());
             return;
         }
         requestCreation();
@@ -294,12 +309,12 @@ final class FairPool<R> implements Pool<R> {
     /** Checks age and, after an idle window, health; retires the entry and returns false when it is not fit to lend. */
     private boolean usable(PooledEntry<R> entry, long now) {
         if (entry.expired(now)) {
-            retire(entry);
+            retire(entry, "expired");
             return false;
         }
         if (now - entry.lastReturned > validateAfterIdleNanos && now - entry.lastValidated > validateAfterIdleNanos) {
             if (!validate(entry)) {
-                retire(entry);
+                retire(entry, "invalid");
                 return false;
             }
             entry.lastValidated = System.nanoTime();
@@ -313,117 +328,38 @@ final class FairPool<R> implements Pool<R> {
     }
 
     private boolean validate(PooledEntry<R> entry) {
+        boolean valid;
         try {
-            return factory.validate(entry.resource, config.validationTimeout());
+            valid = factory.validate(entry.resource, config.validationTimeout());
         } catch (Exception e) {
             LOG.log(Level.DEBUG, () -> "pool '" + name + "': validation failed: " + e);
-            return false;
+            valid = false;
         }
-    }
-
-    /** Claims the first idle entry (low indices first, so surplus entries at the end go idle and age out). */
-    private PooledEntry<R> claimIdle() {
-        for (PooledEntry<R> entry : entries) {
-            if (entry.state() == PooledEntry.IDLE && entry.claim(PooledEntry.IDLE, PooledEntry.LEASED)) {
-                return entry;
-            }
+        if (!valid) {
+            diagnostics.validationFailed();
         }
-        return null;
-    }
-
-    private boolean hasIdle() {
-        for (PooledEntry<R> entry : entries) {
-            if (entry.state() == PooledEntry.IDLE) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * An entry became idle while callers wait. Normally the head waiter is woken and competes for it with
-     * running callers (cheap: no hand-off to a thread that is not running). Once the head has waited
-     * {@link #STARVATION_NANOS}, the pool turns strictly FIFO: entries are handed to the head directly and
-     * newcomers queue behind it, until the queue drains. This bounds anyone's extra wait to about 1 ms while
-     * keeping throughput when leases are short.
-     */
-    private void signal() {
-        Waiter head = liveHead();
-        if (head == null) {
-            return;
-        }
-        if (fifo || System.nanoTime() - head.start >= STARVATION_NANOS) {
-            fifo = true;
-            drain();
-        } else {
-            head.wake();
-        }
-    }
-
-    /** After a waiter served itself: wake the next one if entries are still idle. */
-    private void passOn() {
-        if (waiting.get() > 0 && hasIdle()) {
-            signal();
-        }
-    }
-
-    private Waiter liveHead() {
-        Waiter head;
-        while ((head = waiters.peek()) != null && head.result() != null) {
-            waiters.remove(head);
-        }
-        return head;
-    }
-
-    /** Serves queued waiters from idle entries until one side runs out (FIFO mode). */
-    private void drain() {
-        while (!waiters.isEmpty()) {
-            PooledEntry<R> entry = claimIdle();
-            if (entry == null) {
-                return;
-            }
-            if (!handOff(entry)) {
-                entry.setIdle();
-            }
-        }
-    }
-
-    private boolean handOff(PooledEntry<R> entry) {
-        Waiter waiter;
-        while ((waiter = waiters.poll()) != null) {
-            if (serve(waiter, entry)) {
-                if (System.nanoTime() - waiter.start < STARVATION_NANOS || waiters.peek() == null) {
-                    fifo = false; // the queue is short again: back to letting running callers take idle entries
-                }
-                return true;
-            }
-        }
-        fifo = false;
-        return false;
-    }
-
-    private boolean serve(Waiter waiter, PooledEntry<R> entry) {
-        if (waiter.complete(entry)) {
-            waiting.decrementAndGet();
-            return true;
-        }
-        return false;
+        return valid;
     }
 
     // ---------------------------------------------------------------- release
 
     void release(PooledLease<R> lease, long now) {
-        holdTime.record(now - lease.start);
+        long hold = now - lease.start;
+        holdTime.record(hold);
         PooledEntry<R> entry = lease.entry;
+        if (entry.holder == lease.holder) {
+            entry.holder = null; // before the entry can be lent again
+        }
+        diagnostics.released(lease.holder, hold, now);
         if (lease.broken() || closed || entry.expired(now) || entry.state() == PooledEntry.REMOVED) {
-            retire(entry);
+            retire(entry, lease.broken() ? "broken" : closed ? "closed" : "expired");
             return;
         }
         try {
             factory.reset(entry.resource);
         } catch (Exception e) {
             LOG.log(Level.DEBUG, () -> "pool '" + name + "': reset failed, destroying the resource: " + e);
-            retire(entry);
+            retire(entry, "reset failed");
             return;
         }
         giveBack(entry, now);
@@ -432,7 +368,7 @@ final class FairPool<R> implements Pool<R> {
     /** Passes an entry its holder is done with to the oldest waiter, or publishes it idle. */
     private void giveBack(PooledEntry<R> entry, long now) {
         entry.lastReturned = now;
-        if (fifo && waiting.get() > 0 && handOff(entry)) {
+        if (queue.fifo() && queue.count() > 0 && queue.handOff(entry)) {
             return;
         }
         publishIdle(entry);
@@ -441,11 +377,11 @@ final class FairPool<R> implements Pool<R> {
     /** Makes an entry the caller owns idle, serves anyone who queued meanwhile, and retires it if the pool closed. */
     private void publishIdle(PooledEntry<R> entry) {
         entry.setIdle();
-        if (waiting.get() > 0) {
-            signal();
+        if (queue.count() > 0) {
+            queue.signal();
         }
         if (closed && entry.claim(PooledEntry.IDLE, PooledEntry.LEASED)) {
-            retire(entry);
+            retire(entry, "closed");
         }
     }
 
@@ -458,23 +394,19 @@ final class FairPool<R> implements Pool<R> {
             if (inFlight >= config.createConcurrency() || !wantsMore(inFlight)) {
                 return;
             }
-            int current = size.get();
-            if (current >= config.maxSize()) {
-                return;
-            }
             if (!creating.compareAndSet(inFlight, inFlight + 1)) {
                 continue;
             }
-            if (!size.compareAndSet(current, current + 1)) {
+            if (!table.reserveSlot()) {
                 creating.decrementAndGet();
-                continue;
+                return;
             }
             startWorker("create", this::createOne);
         }
     }
 
     private boolean wantsMore(int inFlight) {
-        return waiting.get() > inFlight || idleCount() + inFlight < config.minIdle();
+        return queue.count() > inFlight || table.idleCount() + inFlight < config.minIdle();
     }
 
     private void createOne() {
@@ -490,6 +422,10 @@ final class FairPool<R> implements Pool<R> {
             return;
         }
         created.incrementAndGet();
+        diagnostics.created();
+        if (failureStreak.getAndSet(0) > 0) {
+            LOG.log(Level.INFO, () -> "pool '" + name + "' creates resources again");
+        }
         long now = System.nanoTime();
         long lifetime = config.maxLifetime().toNanos();
         if (lifetime > 0) {
@@ -497,51 +433,35 @@ final class FairPool<R> implements Pool<R> {
             lifetime -= jitter > 0 ? ThreadLocalRandom.current().nextLong(jitter) : 0;
         }
         PooledEntry<R> entry = new PooledEntry<>(resource, now, lifetime);
-        structure.lock();
-        try {
-            PooledEntry<R>[] grown = Arrays.copyOf(entries, entries.length + 1);
-            grown[grown.length - 1] = entry;
-            entries = grown;
-        } finally {
-            structure.unlock();
-        }
-        creating.decrementAndGet();
+        table.add(entry);
+        diagnostics.grew(table.snapshot().length, config.minIdle());
         if (closed) {
-            retire(entry);
+            creating.decrementAndGet();
+            retire(entry, "closed");
             return;
         }
-        // A new entry was made for whoever waits: hand it over directly, so the count of waiters drops
-        // before the next creation decision.
-        if (!(waiting.get() > 0 && handOff(entry))) {
+        // A new entry was made for whoever waits: hand it over directly, and only then stop counting the
+        // creation as in flight, so no other thread sees "a waiter and nothing in flight" and creates again.
+        if (!(queue.count() > 0 && queue.handOff(entry))) {
             publishIdle(entry);
         }
+        creating.decrementAndGet();
         requestCreation();
     }
 
     private void creationFailed(Throwable failure, long attemptStart) {
         creationFailures.incrementAndGet();
         lastCreationFailure = failure;
+        diagnostics.creationFailed(failure);
         creating.decrementAndGet();
-        if (size.decrementAndGet() == 0) {
-            structure.lock();
-            try {
-                emptied.signalAll();
-            } finally {
-                structure.unlock();
-            }
-        }
-        LOG.log(Level.WARNING, () -> "pool '" + name + "' could not create a resource: " + failure);
-        if (size.get() == 0) {
+        table.freeSlot();
+        logCreationFailure(failure);
+        if (table.slotsInUse() == 0) {
             // Nothing exists that could be returned to them: fail the waiters now, with the cause.
             // Only those who were already waiting when this attempt started; later ones get an attempt of their own.
             PoolException error = new PoolException("pool '" + name + "' has no resources and could not create one: "
                     + failure + ". Check that the server is reachable and the credentials are right.", failure);
-            Waiter waiter;
-            while ((waiter = waiters.peek()) != null && waiter.start - attemptStart < 0) {
-                if (waiters.remove(waiter) && waiter.complete(error)) {
-                    waiting.decrementAndGet();
-                }
-            }
+            queue.failOlderThan(attemptStart, error);
             requestCreation();
         } else {
             // Others are leased and will come back; waiters keep waiting and time out with this cause.
@@ -550,58 +470,41 @@ final class FairPool<R> implements Pool<R> {
         }
     }
 
-    private void failAllWaiters(Throwable failure) {
-        Waiter waiter;
-        while ((waiter = waiters.poll()) != null) {
-            if (waiter.complete(failure)) {
-                waiting.decrementAndGet();
-            }
+    /** The first failure of a streak is a WARNING; repeats are summarised at most every 30 s, not one line each. */
+    private void logCreationFailure(Throwable failure) {
+        long now = System.nanoTime();
+        long streak = failureStreak.incrementAndGet();
+        long last = lastFailureLog;
+        if (streak == 1 || now - last >= FAILURE_LOG_NANOS) {
+            lastFailureLog = now;
+            LOG.log(Level.WARNING, () -> "pool '" + name + "' could not create a resource"
+                    + (streak > 1 ? " (" + streak + " failures in a row)" : "") + ": " + failure);
+        } else {
+            LOG.log(Level.DEBUG, () -> "pool '" + name + "' could not create a resource: " + failure);
         }
     }
 
     // ---------------------------------------------------------------- destruction
 
     /** Removes an entry the caller owns from the pool and destroys its resource off the caller's path. */
-    private void retire(PooledEntry<R> entry) {
+    private void retire(PooledEntry<R> entry, String reason) {
         if (!entry.remove()) {
             return;
         }
-        structure.lock();
-        try {
-            PooledEntry<R>[] current = entries;
-            int i = 0;
-            while (i < current.length && current[i] != entry) {
-                i++;
-            }
-            if (i < current.length) {
-                @SuppressWarnings("unchecked")
-                PooledEntry<R>[] shrunk = (PooledEntry<R>[]) new PooledEntry[current.length - 1];
-                System.arraycopy(current, 0, shrunk, 0, i);
-                System.arraycopy(current, i + 1, shrunk, i, current.length - i - 1);
-                entries = shrunk;
-            }
-        } finally {
-            structure.unlock();
-        }
-        startWorker("destroy", () -> destroy(entry));
+        table.remove(entry);
+        startWorker("destroy", () -> destroy(entry, reason));
     }
 
     /** Frees a slot once its resource is gone for good, so the pool never holds more than maxSize resources. */
     private void slotFreed() {
-        if (size.decrementAndGet() == 0) {
-            structure.lock();
-            try {
-                emptied.signalAll();
-            } finally {
-                structure.unlock();
-            }
-        }
+        table.freeSlot();
         if (!closed) {
             requestCreation();
         }
     }
 
-    private void destroy(PooledEntry<R> entry) {
+    private void destroy(PooledEntry<R> entry, String reason) {
+        diagnostics.destroyed(reason, System.nanoTime() - entry.createdAt);
         try {
             factory.destroy(entry.resource);
         } catch (Throwable t) {
@@ -639,41 +542,51 @@ final class FairPool<R> implements Pool<R> {
             long now = System.nanoTime();
             long idleTimeout = config.idleTimeout().toNanos();
             long keepalive = config.keepaliveTime().toNanos();
-            int idle = idleCount();
-            for (PooledEntry<R> entry : entries) {
+            int idle = table.idleCount();
+            for (PooledEntry<R> entry : table.snapshot()) {
                 if (!entry.claim(PooledEntry.IDLE, PooledEntry.RESERVED)) {
                     continue;
                 }
                 boolean surplus = idle > config.minIdle();
-                if (entry.expired(now) || (surplus && idleTimeout > 0 && now - entry.lastReturned >= idleTimeout)) {
+                if (entry.expired(now)) {
                     idle--;
-                    retire(entry);
+                    retire(entry, "expired");
+                } else if (surplus && idleTimeout > 0 && now - entry.lastReturned >= idleTimeout) {
+                    idle--;
+                    retire(entry, "idle");
                 } else if (keepalive > 0 && now - entry.lastValidated >= keepalive) {
                     if (validate(entry)) {
                         entry.lastValidated = System.nanoTime();
                         publishIdle(entry);
                     } else {
                         idle--;
-                        retire(entry);
+                        retire(entry, "invalid");
                     }
                 } else {
                     publishIdle(entry);
                 }
             }
+            scanHolders();
+            diagnostics.endSaturationIfIdle(queue.count(), timeouts.get());
+            diagnostics.endOverflowIfShrunk(table.snapshot().length, config.minIdle());
             requestCreation();
         } catch (Throwable t) {
             LOG.log(Level.ERROR, () -> "pool '" + name + "': housekeeping failed: " + t);
         }
     }
 
-    private int idleCount() {
-        int idle = 0;
-        for (PooledEntry<R> entry : entries) {
-            if (entry.state() == PooledEntry.IDLE) {
-                idle++;
-            }
+    /** Reports long holds and reclaims entries whose lease was dropped without close. */
+    private void scanHolders() {
+        for (PooledEntry<R> dropped : diagnostics.scanHolders(table.snapshot(), System.nanoTime())) {
+            retire(dropped, "leaked");
         }
-        return idle;
+    }
+
+    @Override
+    public PoolReport report() {
+        Throwable failure = lastCreationFailure;
+        return new PoolReport(stats(), failure == null ? null : failure.toString(),
+                Diagnostics.describe(Diagnostics.longestHolders(table.snapshot(), PoolReport.MAX_HOLDERS), System.nanoTime()));
     }
 
     // ---------------------------------------------------------------- reporting
@@ -694,7 +607,7 @@ final class FairPool<R> implements Pool<R> {
     private PoolStats snapshot(PoolStats.Percentiles waits, PoolStats.Percentiles holds) {
         int idle = 0;
         int leased = 0;
-        PooledEntry<R>[] snapshot = entries;
+        PooledEntry<R>[] snapshot = table.snapshot();
         for (PooledEntry<R> entry : snapshot) {
             switch (entry.state()) {
                 case PooledEntry.IDLE, PooledEntry.RESERVED -> idle++;
@@ -702,25 +615,23 @@ final class FairPool<R> implements Pool<R> {
                 default -> { }
             }
         }
-        return new PoolStats(name, idle + leased, idle, leased, Math.max(0, waiting.get()), config.maxSize(),
+        return new PoolStats(name, idle + leased, idle, leased, Math.max(0, queue.count()), config.maxSize(),
                 created.get(), destroyed.get(), waits.count(), timeouts.get(),
                 creationFailures.get(), waits, holds);
     }
 
     private PoolTimeoutException timeoutException(long waitedNanos) {
-        PoolStats s = counts();
         Throwable cause = lastCreationFailure;
-        StringBuilder message = new StringBuilder()
-                .append("pool '").append(name).append("' had no free resource within ")
-                .append(TimeUnit.NANOSECONDS.toMillis(waitedNanos)).append(" ms (total=").append(s.total())
-                .append(", idle=").append(s.idle()).append(", leased=").append(s.leased())
-                .append(", waiting=").append(s.waiting()).append(", max=").append(s.maxSize()).append(")");
-        if (cause != null) {
-            message.append("; last creation failure: ").append(cause);
-        }
-        message.append(". Leases are held too long or too many callers compete: shorten the work done while"
-                + " holding a lease, look for leases that are never closed, or raise maxSize.");
-        return new PoolTimeoutException(message.toString(), cause);
+        PoolStats counts = counts();
+        long now = System.nanoTime();
+        List<Holder> longest = Diagnostics.longestHolders(table.snapshot(), PoolReport.MAX_HOLDERS);
+        java.util.function.Supplier<PoolReport> report = () -> new PoolReport(counts,
+                cause == null ? null : cause.toString(), Diagnostics.describe(longest, now));
+        diagnostics.timedOut(report, counts, waitedNanos);
+        return new PoolTimeoutException(() -> "no free resource within " + TimeUnit.NANOSECONDS.toMillis(waitedNanos)
+                + " ms in " + report.get()
+                + "\nLeases are held too long or too many callers compete: shorten the work done while holding a lease,"
+                + " look for leases that are never closed, or raise maxSize.", cause);
     }
 
     private PoolClosedException closedException() {
@@ -779,17 +690,12 @@ final class FairPool<R> implements Pool<R> {
 
     @Override
     public void close() {
-        structure.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        } finally {
-            structure.unlock();
+        if (!closing.compareAndSet(false, true)) {
+            return;
         }
+        closed = true;
         scheduler.shutdownNow();
-        failAllWaiters(closedException());
+        queue.failAll(closedException());
         boolean interrupted = false;
         try {
             // A housekeeping run may hold entries for validation; let it finish before sweeping.
@@ -797,34 +703,22 @@ final class FairPool<R> implements Pool<R> {
         } catch (InterruptedException e) {
             interrupted = true;
         }
-        for (PooledEntry<R> entry : entries) {
+        for (PooledEntry<R> entry : table.snapshot()) {
             if (entry.claim(PooledEntry.IDLE, PooledEntry.LEASED)) {
-                retire(entry);
+                retire(entry, "closed");
             }
         }
         long deadline = System.nanoTime() + config.closeGrace().toNanos();
-        structure.lock();
         try {
-            while (size.get() > 0) {
-                long remaining = deadline - System.nanoTime();
-                if (remaining <= 0) {
-                    break;
-                }
-                try {
-                    emptied.awaitNanos(remaining);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    break;
-                }
-            }
-        } finally {
-            structure.unlock();
+            table.awaitEmpty(deadline);
+        } catch (InterruptedException e) {
+            interrupted = true;
         }
-        List<PooledEntry<R>> stillLeased = new ArrayList<>(Arrays.asList(entries));
+        List<PooledEntry<R>> stillLeased = new ArrayList<>(Arrays.asList(table.snapshot()));
         if (!stillLeased.isEmpty()) {
             LOG.log(Level.WARNING, () -> "pool '" + name + "' closed with " + stillLeased.size()
                     + " lease(s) not returned within closeGrace " + config.closeGrace() + "; destroying them");
-            stillLeased.forEach(this::retire);
+            stillLeased.forEach(entry -> retire(entry, "closed"));
         }
         interrupted |= joinWorkers(deadline + config.validationTimeout().toNanos());
         if (interrupted) {

@@ -11,8 +11,11 @@ import java.util.concurrent.CompletableFuture;
  * <ul>
  * <li>never more than {@link PoolConfig#maxSize()} resources exist at once, and a resource is lent to one
  *     holder at a time;</li>
- * <li>waiting is fair: callers that must wait are served in arrival order, and a returned resource goes
- *     straight to the longest waiter (no barging), so tail latency stays bounded under starvation;</li>
+ * <li>waiting is fair with bounded barging: callers that must wait queue in arrival order. While waits are
+ *     short (under 1 ms) a returned resource wakes the oldest waiter and a running caller may take it first,
+ *     which keeps short leases fast; once the oldest has waited 1 ms, returned resources go straight to the
+ *     oldest waiter and newcomers queue behind it, so under starvation the worst wait stays near what a
+ *     perfectly fair queue gives;</li>
  * <li>blocking {@link #acquire()} parks the caller (cheap on virtual threads, no pinning); no lock is held
  *     across I/O and no state is cached per thread;</li>
  * <li>a cancelled or timed-out acquire never loses a resource;</li>
@@ -89,6 +92,14 @@ public interface Pool<R> extends AutoCloseable {
      * @return the current statistics
      */
     PoolStats stats();
+
+    /**
+     * The pool's state and its longest current holders (thread, hold time, state, call site): the same
+     * forensic report an acquire timeout carries, on demand.
+     *
+     * @return a snapshot report
+     */
+    PoolReport report();
 
     /** @return the pool's configuration */
     PoolConfig config();

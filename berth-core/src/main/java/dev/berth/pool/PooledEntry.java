@@ -35,6 +35,8 @@ final class PooledEntry<R> {
     /** Written before the entry is published as idle (a volatile write), so plain fields suffice. */
     long lastReturned;
     long lastValidated;
+    /** Who holds the entry while it is lent; cleared before the entry is published idle. */
+    Holder holder;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
 

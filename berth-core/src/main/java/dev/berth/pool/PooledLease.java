@@ -19,18 +19,17 @@ final class PooledLease<R> implements Lease<R> {
     private final FairPool<R> pool;
     final PooledEntry<R> entry;
     final long start;
-    final Thread holder;
+    /** Set right after construction, before the lease is handed out. */
+    Holder holder;
     @SuppressWarnings("unused") // accessed through CLOSED
     private volatile boolean closed;
     private volatile boolean broken;
-    private volatile String state;
     private volatile long end;
 
     PooledLease(FairPool<R> pool, PooledEntry<R> entry, long start) {
         this.pool = pool;
         this.entry = entry;
         this.start = start;
-        this.holder = Thread.currentThread();
     }
 
     @Override
@@ -53,16 +52,12 @@ final class PooledLease<R> implements Lease<R> {
 
     @Override
     public void state(String state) {
-        this.state = state;
-    }
-
-    String state() {
-        return state;
+        holder.state = state;
     }
 
     @Override
     public Duration heldFor() {
-        long stop = closed ? end : System.nanoTime();
+        long stop = closed && end != 0 ? end : System.nanoTime();
         return Duration.ofNanos(stop - start);
     }
 
@@ -83,7 +78,7 @@ final class PooledLease<R> implements Lease<R> {
     @Override
     public String toString() {
         return "Lease{pool=" + pool.config().name() + ", held=" + PoolStats.fmt(heldFor())
-                + ", holder=" + holder.getName() + (state != null ? ", state=" + state : "")
+                + ", holder=" + holder.thread.getName() + (holder.state != null ? ", state=" + holder.state : "")
                 + (closed ? ", closed" : "") + '}';
     }
 }

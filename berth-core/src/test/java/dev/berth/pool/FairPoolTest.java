@@ -98,7 +98,7 @@ class FairPoolTest {
         long waitingSince = System.nanoTime();
         CompletableFuture<Lease<Resource>> waiter = pool.acquireAsync();
         await().until(() -> pool.stats().waiting() == 1
-                && System.nanoTime() - waitingSince > 2 * FairPool.STARVATION_NANOS);
+                && System.nanoTime() - waitingSince > 2 * WaitQueue.STARVATION_NANOS);
         held.close();
         // The resource was handed to the waiter, not left idle for whoever comes next.
         assertThatThrownBy(() -> pool.acquire(Duration.ZERO)).isInstanceOf(PoolTimeoutException.class);

@@ -1,6 +1,9 @@
 package dev.berth.example;
 
 import dev.berth.jdbc.BerthDataSource;
+import dev.berth.micrometer.PoolMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.sql.Connection;
@@ -21,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The main job: many small transactions from many virtual threads through one small {@link BerthDataSource}.
  * Uses the PostgreSQL named by {@code DATABASE_URL} ({@code postgres://} or {@code jdbc:postgresql://}),
  * or starts an embedded one when it is unset. Prints progress and the pool's statistics, checks that every
- * transaction left its mark exactly once, and exits 0 (1 when the check fails, 2 when the database fails).
+ * transaction left its mark exactly once, prints the pool's metrics as a Prometheus scrape would see them,
+ * and exits 0 (1 when the check fails, 2 when the database fails).
  */
 public final class Main {
 
@@ -51,9 +55,9 @@ public final class Main {
             url = "postgres://postgres@127.0.0.1:" + embedded.getPort() + "/postgres";
         }
         boolean consistent;
-        try (BerthDataSource db = BerthDataSource.fromUrl(url)) {
-            db.setPoolName("example");
-            db.setMaximumPoolSize(POOL_SIZE);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (BerthDataSource db = configured(url);
+             PoolMetrics metrics = PoolMetrics.install(registry, "example", "jdbc", db::setPoolListener, db::stats)) {
             System.out.println("database: " + db.getJdbcUrl() + (db.getUsername() == null ? "" : " as " + db.getUsername()));
             createTables(db);
             long started = System.nanoTime();
@@ -63,12 +67,22 @@ public final class Main {
                     TRANSACTIONS, THREADS, POOL_SIZE, seconds, TRANSACTIONS / seconds);
             consistent = check(db);
             System.out.println(db.stats());
+            System.out.println("metrics (Prometheus exposition of the pool's meters):");
+            registry.scrape().lines().filter(line -> line.startsWith("berth_pool")).forEach(line -> System.out.println("  " + line));
         } finally {
             if (embedded != null) {
                 closeEmbedded(embedded);
             }
         }
         return consistent;
+    }
+
+    private static BerthDataSource configured(String url) {
+        BerthDataSource db = BerthDataSource.fromUrl(url);
+        db.setPoolName("example");
+        db.setMaximumPoolSize(POOL_SIZE);
+        db.setSlowLeaseThreshold(500); // the seed's half second: a lease held longer is logged with its call site
+        return db;
     }
 
     private static void createTables(BerthDataSource db) throws SQLException {

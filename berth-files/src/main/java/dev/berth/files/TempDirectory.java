@@ -29,16 +29,12 @@ import java.util.concurrent.Executor;
  */
 public final class TempDirectory implements Scope<Path>, AutoCloseable {
 
-    private final Path parent;
-    private final String prefix;
-    private final TreeDeletion.Deleter deleter;
-    private Path path;
-    private boolean exited;
+    private final TempPath temp;
 
     TempDirectory(Path parent, String prefix, TreeDeletion.Deleter deleter) {
-        this.parent = parent;
-        this.prefix = Objects.requireNonNull(prefix, "prefix");
-        this.deleter = deleter;
+        this.temp = new TempPath("TempDirectory", "directory", prefix, () -> parent == null
+                ? Files.createTempDirectory(prefix)
+                : Files.createTempDirectory(parent, prefix), deleter);
     }
 
     /**
@@ -100,12 +96,7 @@ public final class TempDirectory implements Scope<Path>, AutoCloseable {
      */
     @Override
     public Path enter() throws IOException {
-        if (path != null) {
-            throw new IllegalStateException("The temporary directory " + path + " was already created;"
-                    + " a TempDirectory is entered once, make a new one with TempDirectory.of");
-        }
-        path = parent == null ? Files.createTempDirectory(prefix) : Files.createTempDirectory(parent, prefix);
-        return path;
+        return temp.enter();
     }
 
     /**
@@ -115,11 +106,7 @@ public final class TempDirectory implements Scope<Path>, AutoCloseable {
      * @throws IllegalStateException before {@link #enter()}
      */
     public Path path() {
-        if (path == null) {
-            throw new IllegalStateException("The temporary directory with prefix '" + prefix
-                    + "' does not exist yet: call enter() first, or use TempDirectory.create");
-        }
-        return path;
+        return temp.path();
     }
 
     /**
@@ -131,10 +118,7 @@ public final class TempDirectory implements Scope<Path>, AutoCloseable {
      */
     @Override
     public boolean exit(Throwable failure) throws TempDeletionException {
-        if (path != null && !exited) {
-            exited = true;
-            TreeDeletion.deleteTree(path, deleter);
-        }
+        temp.delete();
         return false;
     }
 
@@ -162,7 +146,6 @@ public final class TempDirectory implements Scope<Path>, AutoCloseable {
 
     @Override
     public String toString() {
-        return "TempDirectory[" + (path != null ? path : "not created, prefix '" + prefix + "'")
-                + (exited ? ", deleted" : "") + "]";
+        return temp.toString();
     }
 }

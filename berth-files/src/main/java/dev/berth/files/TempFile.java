@@ -25,18 +25,13 @@ import java.util.concurrent.Executor;
  */
 public final class TempFile implements Scope<Path>, AutoCloseable {
 
-    private final Path parent;
-    private final String prefix;
-    private final String suffix;
-    private final TreeDeletion.Deleter deleter;
-    private Path path;
-    private boolean exited;
+    private final TempPath temp;
 
     TempFile(Path parent, String prefix, String suffix, TreeDeletion.Deleter deleter) {
-        this.parent = parent;
-        this.prefix = Objects.requireNonNull(prefix, "prefix");
-        this.suffix = Objects.requireNonNull(suffix, "suffix");
-        this.deleter = deleter;
+        this.temp = new TempPath("TempFile", "file", prefix, () -> parent == null
+                ? Files.createTempFile(prefix, suffix)
+                : Files.createTempFile(parent, prefix, suffix), deleter);
+        Objects.requireNonNull(suffix, "suffix");
     }
 
     /**
@@ -102,12 +97,7 @@ public final class TempFile implements Scope<Path>, AutoCloseable {
      */
     @Override
     public Path enter() throws IOException {
-        if (path != null) {
-            throw new IllegalStateException("The temporary file " + path + " was already created;"
-                    + " a TempFile is entered once, make a new one with TempFile.of");
-        }
-        path = parent == null ? Files.createTempFile(prefix, suffix) : Files.createTempFile(parent, prefix, suffix);
-        return path;
+        return temp.enter();
     }
 
     /**
@@ -117,11 +107,7 @@ public final class TempFile implements Scope<Path>, AutoCloseable {
      * @throws IllegalStateException before {@link #enter()}
      */
     public Path path() {
-        if (path == null) {
-            throw new IllegalStateException("The temporary file with prefix '" + prefix
-                    + "' does not exist yet: call enter() first, or use TempFile.create");
-        }
-        return path;
+        return temp.path();
     }
 
     /**
@@ -133,10 +119,7 @@ public final class TempFile implements Scope<Path>, AutoCloseable {
      */
     @Override
     public boolean exit(Throwable failure) throws TempDeletionException {
-        if (path != null && !exited) {
-            exited = true;
-            TreeDeletion.deleteTree(path, deleter);
-        }
+        temp.delete();
         return false;
     }
 
@@ -163,7 +146,6 @@ public final class TempFile implements Scope<Path>, AutoCloseable {
 
     @Override
     public String toString() {
-        return "TempFile[" + (path != null ? path : "not created, prefix '" + prefix + "'")
-                + (exited ? ", deleted" : "") + "]";
+        return temp.toString();
     }
 }

@@ -232,9 +232,20 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
     }
 
     /**
-     * A snapshot of the pool's counters and wait/hold percentiles; all zero before the pool starts.
+     * Who holds the pool's connections right now, for how long, doing what and where: the same report a
+     * connection timeout carries. Empty before the pool starts.
      *
-     * @return the current statistics
+     * @return a snapshot report
+     */
+    public dev.berth.pool.PoolReport report() {
+        Pool<PhysicalConnection> current = pool;
+        return current != null ? current.report() : new dev.berth.pool.PoolReport(stats(), null, java.util.List.of());
+    }
+
+    /**
+     * The pool's counters and latency percentiles; all zero before the pool starts.
+     *
+     * @return a snapshot
      */
     public PoolStats stats() {
         Pool<PhysicalConnection> current = pool;
@@ -387,14 +398,43 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
     public long getValidationTimeout() { return get(s -> s.validationTimeout); }
 
     /**
-     * Stored and exposed for configuration compatibility; berth does not report leaks from it yet
-     * (leak reporting is planned and will use this value).
+     * A connection held longer than this is reported once as a possible leak, with the stack that borrowed
+     * it (captured per borrow only while this is on); its return is reported too. Connections dropped
+     * without {@code close()} are detected and replaced whatever this setting.
      *
      * @param millis hold time after which a borrowed connection counts as leaked (default 0 = off)
      */
     public void setLeakDetectionThreshold(long millis) { set("leakDetectionThreshold", s -> s.leakDetectionThreshold = Settings.notNegative("leakDetectionThreshold", millis)); }
     /** @return hold time after which a borrowed connection counts as leaked, in ms (0 = off) */
     public long getLeakDetectionThreshold() { return get(s -> s.leakDetectionThreshold); }
+
+    /**
+     * HikariCP's {@code dataSource} property: take physical connections from this data source (a pgjdbc
+     * {@code PGSimpleDataSource}, or any source whose connections unwrap to pgjdbc's {@code BaseConnection})
+     * instead of opening them from {@code jdbcUrl}. Credentials and driver properties then belong to it.
+     *
+     * @param dataSource the source of physical connections
+     */
+    public void setDataSource(javax.sql.DataSource dataSource) {
+        java.util.Objects.requireNonNull(dataSource, "dataSource must not be null");
+        set("dataSource", s -> s.dataSource = dataSource);
+    }
+
+    /** @param millis a connection held longer is logged with its call site when returned (default 0 = off) */
+    public void setSlowLeaseThreshold(long millis) { set("slowLeaseThreshold", s -> s.slowLeaseThreshold = Settings.notNegative("slowLeaseThreshold", millis)); }
+    /** @return the slow-lease threshold in ms (0 = off) */
+    public long getSlowLeaseThreshold() { return get(s -> s.slowLeaseThreshold); }
+
+    /** @param on record where each connection was borrowed (about 1 µs per borrow; default off) */
+    public void setCallSites(boolean on) { set("callSites", s -> s.callSites = on); }
+    /** @return whether borrow call sites are recorded */
+    public boolean isCallSites() { return get(s -> s.callSites); }
+
+    /** @param listener receives the pool's events, e.g. berth-micrometer's binding (default none) */
+    public void setPoolListener(dev.berth.pool.PoolListener listener) {
+        java.util.Objects.requireNonNull(listener, "poolListener must not be null; use PoolListener.NONE for none");
+        set("poolListener", s -> s.poolListener = listener);
+    }
 
     /** @param poolName names the pool in errors, stats and {@code application_name} (default "berth-jdbc-N") */
     public void setPoolName(String poolName) { set("poolName", s -> s.poolName = poolName); }

@@ -47,7 +47,9 @@ final class PgConnectionFactory implements ResourceFactory<PhysicalConnection> {
     public PhysicalConnection create() throws SQLException {
         Connection connection = null;
         try {
-            connection = DRIVER.connect(settings.jdbcUrl, driverProperties);
+            connection = settings.dataSource != null
+                    ? settings.dataSource.getConnection()
+                    : DRIVER.connect(settings.jdbcUrl, driverProperties);
             if (connection == null) {
                 throw new SQLException("pgjdbc does not accept jdbcUrl " + PostgresUrl.mask(settings.jdbcUrl)
                         + "; use jdbc:postgresql://host:5432/db or postgres://user:password@host:5432/db", "08001");

@@ -27,6 +27,8 @@ final class PropertyNames {
             Map.entry("keepaliveTime", (ds, v) -> ds.setKeepaliveTime(toLong("keepaliveTime", v))),
             Map.entry("validationTimeout", (ds, v) -> ds.setValidationTimeout(toLong("validationTimeout", v))),
             Map.entry("leakDetectionThreshold", (ds, v) -> ds.setLeakDetectionThreshold(toLong("leakDetectionThreshold", v))),
+            Map.entry("slowLeaseThreshold", (ds, v) -> ds.setSlowLeaseThreshold(toLong("slowLeaseThreshold", v))),
+            Map.entry("callSites", (ds, v) -> ds.setCallSites(toBoolean("callSites", v))),
             Map.entry("poolName", BerthDataSource::setPoolName),
             Map.entry("autoCommit", (ds, v) -> ds.setAutoCommit(toBoolean("autoCommit", v))),
             Map.entry("readOnly", (ds, v) -> ds.setReadOnly(toBoolean("readOnly", v))),

@@ -28,6 +28,8 @@ final class Settings implements Cloneable {
     static final int UNSET = -1;
 
     String jdbcUrl;
+    /** HikariCP's "dataSource": physical connections come from here instead of the driver, when set. */
+    javax.sql.DataSource dataSource;
     String urlUser;
     String urlPassword;
     String username;
@@ -40,6 +42,9 @@ final class Settings implements Cloneable {
     long keepaliveTime = 120_000;
     long validationTimeout = 5_000;
     long leakDetectionThreshold;
+    long slowLeaseThreshold;
+    boolean callSites;
+    dev.berth.pool.PoolListener poolListener = dev.berth.pool.PoolListener.NONE;
     String poolName;
     boolean autoCommit = true;
     boolean readOnly;
@@ -112,7 +117,7 @@ final class Settings implements Cloneable {
 
     /** Checks the settings that depend on each other; setters checked the others. */
     void validate() {
-        if (jdbcUrl == null) {
+        if (jdbcUrl == null && dataSource == null) {
             PostgresUrl.parse(null); // throws the "jdbcUrl is missing" message
         }
         if (minimumIdle > maximumPoolSize) {
@@ -141,6 +146,10 @@ final class Settings implements Cloneable {
                 .maxLifetime(Duration.ofMillis(maxLifetime))
                 .keepaliveTime(Duration.ofMillis(keepaliveTime))
                 .validationTimeout(Duration.ofMillis(validationTimeout))
+                .leakDetectionThreshold(Duration.ofMillis(leakDetectionThreshold))
+                .slowLeaseThreshold(Duration.ofMillis(slowLeaseThreshold))
+                .callSites(callSites)
+                .listener(poolListener)
                 .build();
     }
 

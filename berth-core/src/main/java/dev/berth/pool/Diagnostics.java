@@ -1,0 +1,273 @@
+package dev.berth.pool;
+
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A pool's self-explanation: holder reports, leak and slow-lease warnings, saturation episodes, the periodic
+ * reporter, JFR events and the {@link PoolListener}. Everything on the acquire/release path here is a field
+ * read and a branch unless the feature is switched on.
+ */
+final class Diagnostics {
+    private static final System.Logger LOG = System.getLogger("dev.berth.pool");
+
+    private final String pool;
+    private final PoolListener listener;
+    final boolean callSites;
+    final long leakNanos;
+    private final long slowNanos;
+    private final AtomicBoolean saturated = new AtomicBoolean();
+    private final AtomicBoolean overflowing = new AtomicBoolean();
+    private final AtomicLong saturatedSince = new AtomicLong();
+    final AtomicLong leaks = new AtomicLong();
+
+    Diagnostics(PoolConfig config) {
+        this.pool = config.name();
+        this.listener = config.listener();
+        this.callSites = config.callSites();
+        this.leakNanos = config.leakDetectionThreshold().toNanos();
+        this.slowNanos = config.slowLeaseThreshold().toNanos();
+    }
+
+    /** Who is taking a lease: the holder record the entry keeps while the lease is out. */
+    Holder holder(PooledLease<?> lease, long start) {
+        StackTraceElement site = callSites ? CallSites.capture() : null;
+        Throwable stack = leakNanos > 0 ? new Throwable("lease taken here") : null;
+        return new Holder(lease, Thread.currentThread(), start, site, stack);
+    }
+
+    void acquired(long waitNanos) {
+        if (PoolEvents.ACQUIRE_TYPE.isEnabled()) {
+            PoolEvents.Acquire event = new PoolEvents.Acquire();
+            event.pool = pool;
+            event.waitNanos = waitNanos;
+            event.commit();
+        }
+        if (listener != PoolListener.NONE) {
+            try {
+                listener.acquired(pool, waitNanos);
+            } catch (RuntimeException e) {
+                listenerFailed(e);
+            }
+        }
+    }
+
+    void released(Holder holder, long holdNanos, long now) {
+        if (listener != PoolListener.NONE) {
+            try {
+                listener.released(pool, holdNanos);
+            } catch (RuntimeException e) {
+                listenerFailed(e);
+            }
+        }
+        if (slowNanos > 0 && holdNanos >= slowNanos) {
+            LOG.log(Level.WARNING, () -> "pool '" + pool + "': lease held " + fmt(holdNanos) + " (slow-lease threshold "
+                    + fmt(slowNanos) + ") by " + holder.describe(now).thread() + " at " + siteOf(holder)
+                    + (holder.state != null ? " (" + holder.state + ")" : ""));
+            PoolEvents.LongHold event = new PoolEvents.LongHold();
+            if (event.isEnabled()) {
+                event.pool = pool;
+                event.holdNanos = holdNanos;
+                event.site = siteOf(holder);
+                event.state = holder.state;
+                event.commit();
+            }
+        }
+        if (holder.reportedAsLeak) {
+            LOG.log(Level.INFO, () -> "pool '" + pool + "': the lease reported as a possible leak was returned after "
+                    + fmt(holdNanos) + " (taken at " + siteOf(holder) + ")");
+        }
+    }
+
+    void timedOut(java.util.function.Supplier<PoolReport> report, PoolStats counts, long waitedNanos) {
+        PoolEvents.Timeout event = new PoolEvents.Timeout();
+        if (event.isEnabled()) {
+            event.pool = pool;
+            event.waitedNanos = waitedNanos;
+            event.waiting = counts.waiting();
+            event.leased = counts.leased();
+            event.commit();
+        }
+        if (listener != PoolListener.NONE) {
+            notify(() -> listener.timedOut(report.get()));
+        }
+    }
+
+    void created() {
+        notify(() -> listener.created(pool));
+    }
+
+    void creationFailed(Throwable failure) {
+        notify(() -> listener.creationFailed(pool, failure));
+    }
+
+    void validationFailed() {
+        notify(() -> listener.validationFailed(pool));
+    }
+
+    void destroyed(String reason, long ageNanos) {
+        PoolEvents.Eviction event = new PoolEvents.Eviction();
+        if (event.isEnabled()) {
+            event.pool = pool;
+            event.reason = reason;
+            event.ageNanos = ageNanos;
+            event.commit();
+        }
+        notify(() -> listener.destroyed(pool, reason));
+    }
+
+    /** A resource was added: logs once per episode that the pool grew above its core size (minIdle). */
+    void grew(int total, int coreSize) {
+        if (coreSize > 0 && total > coreSize && !overflowing.get() && overflowing.compareAndSet(false, true)) {
+            LOG.log(Level.INFO, () -> "pool '" + pool + "' grew above its core size (minIdle " + coreSize + "): "
+                    + total + " resources; idle ones above the core are closed after idleTimeout");
+        }
+    }
+
+    /** Ends an overflow episode once the pool is back to its core size. */
+    void endOverflowIfShrunk(int total, int coreSize) {
+        if (total <= coreSize && overflowing.compareAndSet(true, false)) {
+            LOG.log(Level.INFO, () -> "pool '" + pool + "' is back to its core size (" + total + " resources)");
+        }
+    }
+
+    /** A waiter queued: logs once per episode that callers now wait. */
+    void waiterQueued(int waiting) {
+        if (!saturated.get() && saturated.compareAndSet(false, true)) {
+            saturatedSince.set(System.nanoTime());
+            LOG.log(Level.INFO, () -> "pool '" + pool + "' is saturated: every resource is leased and callers wait");
+        }
+    }
+
+    /** Ends a saturation episode once nobody has been waiting for a housekeeping period. */
+    void endSaturationIfIdle(int waiting, long timeouts) {
+        if (waiting == 0 && saturated.compareAndSet(true, false)) {
+            long lasted = System.nanoTime() - saturatedSince.get();
+            LOG.log(Level.INFO, () -> "pool '" + pool + "' is no longer saturated (episode lasted about "
+                    + fmt(lasted) + "; acquire timeouts so far: " + timeouts + ")");
+        }
+    }
+
+    /**
+     * Looks at every leased entry: warns once about leases held past the leak threshold, and collects the
+     * entries whose lease was dropped without close (the caller retires them).
+     */
+    <R> List<PooledEntry<R>> scanHolders(PooledEntry<R>[] entries, long now) {
+        List<PooledEntry<R>> dropped = null;
+        for (PooledEntry<R> entry : entries) {
+            Holder holder = entry.holder;
+            if (holder == null || entry.state() != PooledEntry.LEASED) {
+                continue;
+            }
+            if (holder.refersTo(null)) {
+                if (entry.holder == holder) {
+                    leaks.incrementAndGet();
+                    PoolReport.Holding holding = holder.describe(now);
+                    LOG.log(Level.WARNING, () -> "pool '" + pool + "': a lease was dropped without close() after "
+                            + fmt(now - holder.start) + "; its resource is destroyed and replaced. It was taken at "
+                            + siteOf(holder) + stackText(holding));
+                    leakEvent(holding, true);
+                    if (dropped == null) {
+                        dropped = new ArrayList<>();
+                    }
+                    dropped.add(entry);
+                }
+            } else if (leakNanos > 0 && now - holder.start >= leakNanos && !holder.reportedAsLeak) {
+                holder.reportedAsLeak = true;
+                leaks.incrementAndGet();
+                PoolReport.Holding holding = holder.describe(now);
+                LOG.log(Level.WARNING, () -> "pool '" + pool + "': possible leak: a lease has been held "
+                        + fmt(now - holder.start) + " (leak-detection threshold " + fmt(leakNanos) + ") by "
+                        + holding.thread() + " at " + siteOf(holder) + stackText(holding));
+                leakEvent(holding, false);
+            }
+        }
+        return dropped == null ? List.of() : dropped;
+    }
+
+    private void leakEvent(PoolReport.Holding holding, boolean dropped) {
+        PoolEvents.Leak event = new PoolEvents.Leak();
+        if (event.isEnabled()) {
+            event.pool = pool;
+            event.heldNanos = holding.heldFor().toNanos();
+            event.site = String.valueOf(holding.site());
+            event.holder = holding.thread();
+            event.dropped = dropped;
+            event.commit();
+        }
+        notify(() -> listener.leak(pool, holding, dropped));
+    }
+
+    /** The longest current holders, longest first: a scan of the entries, no stack sampling. */
+    static <R> List<Holder> longestHolders(PooledEntry<R>[] entries, int limit) {
+        List<Holder> open = new ArrayList<>();
+        for (PooledEntry<R> entry : entries) {
+            Holder holder = entry.holder;
+            if (holder != null && entry.state() == PooledEntry.LEASED) {
+                open.add(holder);
+            }
+        }
+        open.sort(Comparator.comparingLong(h -> h.start));
+        return open.size() > limit ? open.subList(0, limit) : open;
+    }
+
+    static List<PoolReport.Holding> describe(List<Holder> holders, long now) {
+        List<PoolReport.Holding> result = new ArrayList<>(holders.size());
+        for (Holder holder : holders) {
+            result.add(holder.describe(now));
+        }
+        return result;
+    }
+
+    private static String siteOf(Holder holder) {
+        if (holder.site != null) {
+            return holder.site.toString();
+        }
+        if (holder.stack != null) {
+            StackTraceElement frame = CallSites.firstApplicationFrame(holder.stack.getStackTrace());
+            if (frame != null) {
+                return frame.toString();
+            }
+        }
+        return "an unknown site (turn on callSites or leak detection to record it)";
+    }
+
+    private static String stackText(PoolReport.Holding holding) {
+        if (holding.stack().isEmpty()) {
+            return "";
+        }
+        StringBuilder text = new StringBuilder("\n  acquired at:");
+        for (StackTraceElement frame : holding.stack()) {
+            text.append("\n    at ").append(frame);
+        }
+        return text.toString();
+    }
+
+    private void notify(Runnable call) {
+        if (listener == PoolListener.NONE) {
+            return;
+        }
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            listenerFailed(e);
+        }
+    }
+
+    private void listenerFailed(RuntimeException e) {
+        LOG.log(Level.WARNING, () -> "pool '" + pool + "': a PoolListener failed: " + e);
+    }
+
+    static String fmt(long nanos) {
+        return PoolStats.fmt(java.time.Duration.ofNanos(nanos));
+    }
+
+    static long millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+}

@@ -1,0 +1,147 @@
+package dev.berth.pool;
+
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The resources a pool owns, and the slots that bound them. Entries live in a copy-on-write array, read
+ * without a lock on every borrow and replaced (under a lock) only when a resource is added or removed. A slot
+ * is taken before a resource is created and given back only once it is destroyed, so the number of resources
+ * in existence, including those being created or destroyed, never exceeds {@code maxSize}.
+ */
+final class EntryTable<R> {
+    @SuppressWarnings("rawtypes")
+    private static final PooledEntry[] EMPTY = new PooledEntry[0];
+
+    private final int maxSize;
+    private final AtomicInteger slots = new AtomicInteger();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition emptied = lock.newCondition();
+    private volatile PooledEntry<R>[] entries;
+
+    @SuppressWarnings("unchecked")
+    EntryTable(int maxSize) {
+        this.maxSize = maxSize;
+        this.entries = (PooledEntry<R>[]) EMPTY;
+    }
+
+    /** The current entries; the array is never modified, so it can be iterated freely. */
+    PooledEntry<R>[] snapshot() {
+        return entries;
+    }
+
+    /** Claims the first idle entry (low indices first, so surplus entries at the end stay idle and age out). */
+    PooledEntry<R> claimIdle() {
+        for (PooledEntry<R> entry : entries) {
+            if (entry.state() == PooledEntry.IDLE && entry.claim(PooledEntry.IDLE, PooledEntry.LEASED)) {
+                return entry;
+            }
+        }
+        return null;
+    }
+
+    boolean hasIdle() {
+        for (PooledEntry<R> entry : entries) {
+            if (entry.state() == PooledEntry.IDLE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    int idleCount() {
+        int idle = 0;
+        for (PooledEntry<R> entry : entries) {
+            if (entry.state() == PooledEntry.IDLE) {
+                idle++;
+            }
+        }
+        return idle;
+    }
+
+    /** Takes a slot for a resource about to be created; false when the pool is full. */
+    boolean reserveSlot() {
+        while (true) {
+            int used = slots.get();
+            if (used >= maxSize) {
+                return false;
+            }
+            if (slots.compareAndSet(used, used + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Gives a slot back (the resource is destroyed, or was never created). */
+    void freeSlot() {
+        if (slots.decrementAndGet() == 0) {
+            lock.lock();
+            try {
+                emptied.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Slots in use: resources that exist, are being created, or are being destroyed. */
+    int slotsInUse() {
+        return slots.get();
+    }
+
+    void add(PooledEntry<R> entry) {
+        lock.lock();
+        try {
+            PooledEntry<R>[] grown = Arrays.copyOf(entries, entries.length + 1);
+            grown[grown.length - 1] = entry;
+            entries = grown;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Takes an entry out of the array (its slot stays taken until {@link #freeSlot()}). */
+    void remove(PooledEntry<R> entry) {
+        lock.lock();
+        try {
+            PooledEntry<R>[] current = entries;
+            int i = 0;
+            while (i < current.length && current[i] != entry) {
+                i++;
+            }
+            if (i < current.length) {
+                @SuppressWarnings("unchecked")
+                PooledEntry<R>[] shrunk = (PooledEntry<R>[]) new PooledEntry[current.length - 1];
+                System.arraycopy(current, 0, shrunk, 0, i);
+                System.arraycopy(current, i + 1, shrunk, i, current.length - i - 1);
+                entries = shrunk;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until every slot is free (all resources destroyed) or the deadline passes.
+     *
+     * @return true when empty
+     */
+    boolean awaitEmpty(long deadlineNanos) throws InterruptedException {
+        lock.lock();
+        try {
+            while (slots.get() > 0) {
+                long remaining = deadlineNanos - System.nanoTime();
+                if (remaining <= 0) {
+                    return false;
+                }
+                emptied.await(remaining, TimeUnit.NANOSECONDS);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+}

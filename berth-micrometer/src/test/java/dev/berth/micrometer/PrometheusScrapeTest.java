@@ -1,0 +1,92 @@
+package dev.berth.micrometer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.berth.micrometer.Things.Thing;
+import dev.berth.pool.Lease;
+import dev.berth.pool.Pool;
+import dev.berth.pool.PoolConfig;
+import dev.berth.pool.PoolTimeoutException;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** What a Prometheus server scraping the application would read. */
+class PrometheusScrapeTest {
+    private static final String LABELS = "{kind=\"memory\",pool=\"scraped\"";
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final List<Pool<?>> pools = new ArrayList<>();
+
+    @AfterEach
+    void closePools() {
+        pools.forEach(Pool::close);
+    }
+
+    private Pool<Thing> open(PoolMetrics metrics) {
+        Pool<Thing> pool = Pool.open(PoolConfig.builder().name("scraped").maxSize(2).listener(metrics).build(), new Things());
+        pools.add(pool);
+        metrics.bindTo(pool::stats);
+        return pool;
+    }
+
+    @Test
+    void scrapeShowsEveryBerthMetricWithThePoolAndKindLabels() throws Exception {
+        Pool<Thing> pool = open(PoolMetrics.of(registry, "scraped", "memory"));
+        for (int i = 0; i < 20; i++) {
+            pool.acquire().close();
+        }
+        try (Lease<Thing> broken = pool.acquire()) {
+            broken.markBroken();
+        }
+        String scrape;
+        try (Lease<Thing> a = pool.acquire(); Lease<Thing> b = pool.acquire()) {
+            assertThatThrownBy(() -> pool.acquire(Duration.ofMillis(5))).isInstanceOf(PoolTimeoutException.class);
+            scrape = registry.scrape();
+        }
+        pool.close();
+        String afterClose = registry.scrape();
+
+        assertThat(scrape.lines()).contains(
+                "berth_pool_acquire_seconds_count" + LABELS + "} 23",
+                "berth_pool_hold_seconds_count" + LABELS + "} 21",
+                "berth_pool_timeouts_total" + LABELS + "} 1.0",
+                "berth_pool_resources" + LABELS + "} 2.0",
+                "berth_pool_resources_leased" + LABELS + "} 2.0",
+                "berth_pool_resources_idle" + LABELS + "} 0.0",
+                "berth_pool_resources_max" + LABELS + "} 2.0",
+                "berth_pool_waiting" + LABELS + "} 0.0",
+                "berth_pool_creation_failures_total" + LABELS + "} 0.0",
+                "berth_pool_validation_failures_total" + LABELS + "} 0.0",
+                "berth_pool_leaks_total{dropped=\"true\",kind=\"memory\",pool=\"scraped\"} 0.0",
+                "berth_pool_leaks_total{dropped=\"false\",kind=\"memory\",pool=\"scraped\"} 0.0");
+        assertThat(scrape).contains("berth_pool_creations_total" + LABELS + "} "); // 2 or more: creation races the workload
+        assertThat(afterClose.lines()).contains(
+                "berth_pool_destructions_total" + LABELS + ",reason=\"broken\"} 1.0",
+                "berth_pool_destructions_total" + LABELS + ",reason=\"closed\"} 2.0");
+    }
+
+    @Test
+    void percentileBucketsAppearOnlyWhenAskedFor() throws Exception {
+        PoolMetrics metrics = PoolMetrics.of(registry, "scraped", "memory");
+        open(metrics).acquire().close();
+        assertThat(registry.scrape()).doesNotContain("_bucket");
+        pools.forEach(Pool::close);
+        metrics.close();
+
+        Pool<Thing> pool = open(PoolMetrics.builder(registry, "scraped", "memory").percentileHistogram(true).build());
+        pool.acquire().close();
+        String scrape = registry.scrape();
+
+        assertThat(scrape.lines()).contains(
+                "berth_pool_acquire_seconds_bucket" + LABELS + ",le=\"+Inf\"} 1",
+                "berth_pool_hold_seconds_bucket" + LABELS + ",le=\"+Inf\"} 1");
+        assertThat(scrape.lines().filter(l -> l.startsWith("berth_pool_acquire_seconds_bucket")))
+                .anyMatch(l -> l.contains("le=\"1.0E-5\"") || l.contains("le=\"0.00001\""));
+    }
+}

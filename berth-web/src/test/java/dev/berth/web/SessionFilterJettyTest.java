@@ -1,0 +1,314 @@
+package dev.berth.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.berth.jdbc.Transaction;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** {@link SessionFilter} in a real Jetty 12 (ee10) on a loopback port, against the real PostgreSQL. */
+class SessionFilterJettyTest {
+
+    private static TestDatabase database;
+    private static Server server;
+    private static Http http;
+    private static SlowRequestLogCapture slowLog;
+    private static final int BIG = 64 * 1024;
+    private static volatile CountDownLatch streamGate = new CountDownLatch(0);
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        database = new TestDatabase("jetty");
+        slowLog = new SlowRequestLogCapture();
+        SessionMiddleware middleware = SessionMiddleware.builder(database.db)
+                .readOnlyWhen((method, path) -> path.startsWith("/reports/"))
+                .slowRequestThreshold(Duration.ofMillis(200))
+                .build();
+        server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler();
+        context.addFilter(new FilterHolder(new SessionFilter(middleware)), "/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addServlet(new ServletHolder(new Routes()), "/*");
+        server.setHandler(context);
+        server.start();
+        http = new Http(connector.getLocalPort());
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        if (server != null) {
+            server.stop();
+        }
+        if (slowLog != null) {
+            slowLog.close();
+        }
+        if (database != null) {
+            database.close();
+        }
+    }
+
+    /** The application under test: one servlet, one behaviour per path. */
+    static final class Routes extends HttpServlet {
+        @Override
+        protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            String body = request.getParameter("body");
+            try {
+                switch (request.getRequestURI()) {
+                    case "/notes" -> {
+                        database.insertNote(RequestSession.connection(), body);
+                        response.getWriter().print("saved " + body);
+                    }
+                    case "/throws" -> {
+                        database.insertNote(RequestSession.connection(), body);
+                        throw new IllegalStateException("the handler failed after writing");
+                    }
+                    case "/unavailable" -> {
+                        database.insertNote(RequestSession.connection(), body);
+                        response.setStatus(503);
+                        response.getWriter().print("try later");
+                    }
+                    case "/send-error" -> {
+                        database.insertNote(RequestSession.connection(), body);
+                        response.sendError(503, "try later");
+                    }
+                    case "/orphan" -> {
+                        database.insertOrphan(RequestSession.connection());
+                        response.getWriter().print("saved, or so the handler thinks");
+                    }
+                    case "/stream" -> {
+                        database.insertNote(RequestSession.connection(), body);
+                        var out = response.getOutputStream();
+                        out.write("first\n".getBytes(StandardCharsets.UTF_8));
+                        out.flush();   // starts the response: commits and gives the connection back
+                        streamGate.await(20, TimeUnit.SECONDS);
+                        out.write("second\n".getBytes(StandardCharsets.UTF_8));
+                    }
+                    case "/after-start" -> {
+                        response.getWriter().print("started\n");
+                        response.flushBuffer();
+                        try {
+                            RequestSession.connection();
+                            response.getWriter().print("a connection after the start");
+                        } catch (IllegalStateException expected) {
+                            response.getWriter().print(expected.getMessage());
+                        }
+                    }
+                    case "/big" -> {
+                        database.insertNote(RequestSession.connection(), body);
+                        response.getOutputStream().write(new byte[BIG]);   // outgrows the 8 KiB held back
+                    }
+                    case "/orphan-big" -> {
+                        database.insertOrphan(RequestSession.connection());
+                        response.getOutputStream().write(new byte[BIG]);   // the commit fails when it outgrows 8 KiB
+                    }
+                    case "/redirect" -> {
+                        database.insertNote(RequestSession.connection(), body);
+                        response.sendRedirect("/plain");
+                    }
+                    case "/plain" -> response.getWriter().print("no database here");
+                    case "/reports/where", "/where" -> {
+                        Transaction tx = RequestSession.transaction();
+                        try (Statement s = tx.connection().createStatement();
+                             ResultSet rs = s.executeQuery("SHOW transaction_read_only")) {
+                            rs.next();
+                            response.getWriter().print(tx.target() + " read_only=" + rs.getString(1));
+                        }
+                    }
+                    case "/slow" -> {
+                        try (Statement s = RequestSession.connection().createStatement()) {
+                            s.execute("SELECT pg_sleep(0.25)");
+                        }
+                        response.getWriter().print("slow");
+                    }
+                    default -> response.sendError(404);
+                }
+            } catch (SQLException | InterruptedException e) {
+                throw new IOException(e);
+            }
+        }
+    }
+
+    @Test
+    void rowIsCommittedBeforeTheClientSeesThe200() throws Exception {
+        HttpResponse<String> response = http.post("/notes?body=committed-first");
+
+        long visibleNow = database.notesWith("committed-first");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("saved committed-first");
+        assertThat(visibleNow).isEqualTo(1);
+    }
+
+    @Test
+    void handlerThatThrowsGets500AndItsRowIsRolledBack() throws Exception {
+        HttpResponse<String> response = http.post("/throws?body=thrown");
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(database.notesWith("thrown")).isZero();
+    }
+
+    @Test
+    void handlerThatSets503IsRolledBack() throws Exception {
+        HttpResponse<String> response = http.post("/unavailable?body=unavailable");
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.body()).isEqualTo("try later");
+        assertThat(database.notesWith("unavailable")).isZero();
+    }
+
+    @Test
+    void handlerThatSendsError503IsRolledBack() throws Exception {
+        HttpResponse<String> response = http.post("/send-error?body=send-error");
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(database.notesWith("send-error")).isZero();
+    }
+
+    @Test
+    void redirectIsSentAfterTheCommit() throws Exception {
+        HttpResponse<String> response = http.post("/redirect?body=redirected");
+
+        long visibleNow = database.notesWith("redirected");
+
+        assertThat(response.statusCode()).isEqualTo(302);
+        assertThat(response.headers().firstValue("Location")).hasValueSatisfying(location -> assertThat(location).endsWith("/plain"));
+        assertThat(visibleNow).isEqualTo(1);
+    }
+
+    @Test
+    void commitThatFailsTurnsTheResponseInto500NeverA2xx() throws Exception {
+        HttpResponse<String> response = http.post("/orphan");
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.body()).contains("could not be saved").contains("23503").doesNotContain("so the handler thinks");
+        assertThat(database.children()).isZero();
+    }
+
+    @Test
+    void streamedBodyFlowsWithoutHoldingAConnection() throws Exception {
+        streamGate = new CountDownLatch(1);
+        try {
+            HttpResponse<InputStream> response = http.stream("/stream?body=streamed").get(20, TimeUnit.SECONDS);
+            BufferedReader body = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(body.readLine()).isEqualTo("first");
+            // the handler is parked on the gate, mid-body: its work is committed and its connection is back
+            assertThat(database.leased()).isZero();
+            assertThat(database.notesWith("streamed")).isEqualTo(1);
+
+            streamGate.countDown();
+            assertThat(body.readLine()).isEqualTo("second");
+            assertThat(body.readLine()).isNull();
+        } finally {
+            streamGate.countDown();
+        }
+    }
+
+    @Test
+    void connectionAfterTheResponseStartedFailsWithAClearError() throws Exception {
+        HttpResponse<String> response = http.get("/after-start");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).startsWith("started\n")
+                .contains("already ended").contains("the servlet flushed the response")
+                .contains("do the database work before the response starts");
+    }
+
+    @Test
+    void requestThatNeverTouchesTheDatabaseTakesNoConnection() throws Exception {
+        long acquiredBefore = database.acquired();
+
+        HttpResponse<String> response = http.get("/plain");
+
+        assertThat(response.body()).isEqualTo("no database here");
+        assertThat(database.acquired()).isEqualTo(acquiredBefore);
+    }
+
+    @Test
+    void readOnlyRouteRunsAReadOnlyTransactionOnTheReplica() throws Exception {
+        assertThat(http.get("/reports/where").body()).isEqualTo("replica-0 read_only=on");
+        assertThat(http.get("/where").body()).isEqualTo("primary read_only=off");
+    }
+
+    @Test
+    void slowRequestIsLoggedWithItsConnectionWaitAndHoldTimes() throws Exception {
+        HttpResponse<String> response = http.get("/slow");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !slowLog.linesAbout("/slow").isEmpty());
+        assertThat(slowLog.linesAbout("/slow")).singleElement().asString()
+                .startsWith("slow request: GET /slow -> 200 in ")
+                .containsPattern("connection: waited [0-9.]+ ms, held [0-9]{3,} ms; committed");
+    }
+
+    @Test
+    void bodyLargerThanTheBufferIsSentAfterTheCommit() throws Exception {
+        HttpResponse<String> response = http.post("/big?body=big");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).hasSize(BIG);
+        assertThat(database.notesWith("big")).isEqualTo(1);
+    }
+
+    @Test
+    void commitThatFailsWhenTheBodyOutgrowsTheBufferStillGives500() throws Exception {
+        HttpResponse<String> response = http.post("/orphan-big");
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.body()).contains("could not be saved");
+        assertThat(database.children()).isZero();
+    }
+
+    @Test
+    void concurrentRequestsOnASmallPoolEachSeeTheirOwnCommittedRow() throws Exception {
+        int requests = 32;
+        List<Future<Boolean>> results = new ArrayList<>();
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < requests; i++) {
+                String body = "stress-" + i;
+                results.add(clients.submit(() -> {
+                    HttpResponse<String> response = http.post("/notes?body=" + body);
+                    // invariant: a 200 means the row is already there for anyone to see
+                    return response.statusCode() == 200 && database.notesWith(body) == 1;
+                }));
+            }
+            for (Future<Boolean> result : results) {
+                assertThat(result.get(30, TimeUnit.SECONDS)).isTrue();
+            }
+        }
+        assertThat(database.leased()).isZero();
+    }
+}
