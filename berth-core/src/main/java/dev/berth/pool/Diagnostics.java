@@ -36,9 +36,8 @@ final class Diagnostics {
 
     /** Who is taking a lease: the holder record the entry keeps while the lease is out. */
     Holder holder(PooledLease<?> lease, long start) {
-        StackTraceElement site = callSites ? CallSites.capture() : null;
-        Throwable stack = leakNanos > 0 ? new Throwable("lease taken here") : null;
-        return new Holder(lease, Thread.currentThread(), start, site, stack);
+        Throwable taken = callSites || leakNanos > 0 ? CallSites.record() : null;
+        return new Holder(lease, Thread.currentThread(), start, taken);
     }
 
     void acquired(long waitNanos) {
@@ -225,16 +224,8 @@ final class Diagnostics {
     }
 
     private static String siteOf(Holder holder) {
-        if (holder.site != null) {
-            return holder.site.toString();
-        }
-        if (holder.stack != null) {
-            StackTraceElement frame = CallSites.firstApplicationFrame(holder.stack.getStackTrace());
-            if (frame != null) {
-                return frame.toString();
-            }
-        }
-        return "an unknown site (turn on callSites or leak detection to record it)";
+        StackTraceElement site = holder.siteAtAcquire();
+        return site != null ? site.toString() : "an unknown site (turn on callSites or leak detection to record it)";
     }
 
     private static String stackText(PoolReport.Holding holding) {

@@ -10,24 +10,40 @@ import java.util.List;
  * the thread, start time and call site survive for the report.
  */
 final class Holder extends WeakReference<PooledLease<?>> {
-    final Thread thread;
-    final long start;
-    final StackTraceElement site;
-    /** Full acquiring stack, captured only when leak detection is on. */
-    final Throwable stack;
-    volatile String state;
-    volatile boolean reportedAsLeak;
-    /** The holder's current application frame, sampled at most every {@link #SAMPLE_NANOS}. */
-    private volatile StackTraceElement sampledSite;
-    private volatile long sampledAt;
     private static final long SAMPLE_NANOS = 100_000_000L;
 
-    Holder(PooledLease<?> lease, Thread thread, long start, StackTraceElement site, Throwable stack) {
+    final Thread thread;
+    final long start;
+    /**
+     * The stack that took the lease, when call sites or leak detection are on: a {@link Throwable} records it
+     * cheaply (no frames are decoded until someone asks), and it is decoded only for a report.
+     */
+    final Throwable taken;
+    volatile String state;
+    volatile boolean reportedAsLeak;
+    private volatile StackTraceElement site;
+    private volatile boolean siteResolved;
+    /** Without {@link #taken}: the holder's current application frame, sampled at most every 100 ms. */
+    private volatile StackTraceElement sampledSite;
+    private volatile long sampledAt;
+
+    Holder(PooledLease<?> lease, Thread thread, long start, Throwable taken) {
         super(lease);
         this.thread = thread;
         this.start = start;
-        this.site = site;
-        this.stack = stack;
+        this.taken = taken;
+    }
+
+    /** Where the lease was taken (first application frame), or {@code null} when nothing was recorded. */
+    StackTraceElement siteAtAcquire() {
+        if (taken == null) {
+            return null;
+        }
+        if (!siteResolved) {
+            site = CallSites.firstApplicationFrame(taken.getStackTrace());
+            siteResolved = true;
+        }
+        return site;
     }
 
     PoolReport.Holding describe(long now) {
@@ -35,22 +51,17 @@ final class Holder extends WeakReference<PooledLease<?>> {
         if (name.isEmpty()) {
             name = (thread.isVirtual() ? "virtual thread #" : "thread #") + thread.threadId();
         }
-        StackTraceElement[] taken = stack == null ? null : stack.getStackTrace();
-        StackTraceElement where = site;
-        boolean capturedAtAcquire = where != null;
-        if (where == null && taken != null) {
-            where = CallSites.firstApplicationFrame(taken);
-            capturedAtAcquire = where != null;
-        }
+        StackTraceElement where = siteAtAcquire();
+        boolean atAcquire = where != null;
         if (where == null) {
             where = currentSite(now);
         }
-        return new PoolReport.Holding(name, Duration.ofNanos(now - start), state, where, capturedAtAcquire,
-                taken == null ? List.of() : List.of(taken));
+        return new PoolReport.Holding(name, Duration.ofNanos(now - start), state, where, atAcquire,
+                taken == null ? List.of() : List.of(taken.getStackTrace()));
     }
 
     /**
-     * Nothing was captured when the lease was taken: say where the holder is now, which for a lease still in
+     * Nothing was recorded when the lease was taken: say where the holder is now, which for a lease still in
      * use is inside the code that holds it. A stack sample costs tens of microseconds, so one sample serves
      * every report for 100 ms (a timeout storm must not turn into a stack-sampling storm).
      */
@@ -59,9 +70,9 @@ final class Holder extends WeakReference<PooledLease<?>> {
         if (at != 0 && now - at < SAMPLE_NANOS) {
             return sampledSite;
         }
-        StackTraceElement site = thread.isAlive() ? CallSites.firstApplicationFrame(thread.getStackTrace()) : null;
-        sampledSite = site;
+        StackTraceElement current = thread.isAlive() ? CallSites.firstApplicationFrame(thread.getStackTrace()) : null;
+        sampledSite = current;
         sampledAt = now;
-        return site;
+        return current;
     }
 }

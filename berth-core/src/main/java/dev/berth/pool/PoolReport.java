@@ -39,7 +39,7 @@ public record PoolReport(PoolStats stats, String lastCreationFailure, List<Holdi
      *     taken when {@code siteAtAcquire}, otherwise where the holder thread is now; {@code null} when unknown
      * @param siteAtAcquire whether {@code site} was recorded when the lease was taken ({@code callSites} or
      *     leak detection on) rather than sampled from the holder's current stack
-     * @param stack the full stack at acquire time, only when leak detection is on; otherwise empty
+     * @param stack the full stack at acquire time when callSites or leak detection is on; otherwise empty
      */
     public record Holding(String thread, Duration heldFor, String state, StackTraceElement site,
                           boolean siteAtAcquire, List<StackTraceElement> stack) {
