@@ -45,9 +45,9 @@ abstract class Contender implements AutoCloseable {
 
     static Contender open(String name, Target target, int poolSize) throws Exception {
         Contender contender = switch (name) {
-            case "berth" -> target == Target.NOOP ? new BerthPool(target, poolSize, false) : new BerthJdbc(target, poolSize);
-            // berth with call-site capture on (a StackWalker walk per acquire): issue 5 asks what it costs
-            case "berth-sites" -> new BerthPool(target, poolSize, true);
+            case "berth" -> target == Target.NOOP ? new BerthPool(target, poolSize, false) : new BerthJdbc(target, poolSize, false);
+            // berth with call-site capture on (the stack recorded per acquire): issue 5 asks what it costs
+            case "berth-sites" -> target == Target.NOOP ? new BerthPool(target, poolSize, true) : new BerthJdbc(target, poolSize, true);
             case "hikari" -> new Hikari(target, poolSize);
             case "queue" -> new Queue(target, poolSize);
             default -> throw new IllegalArgumentException("unknown contender \"" + name + "\"; use one of " + NAMES + " or berth-sites");
@@ -146,7 +146,7 @@ abstract class Contender implements AutoCloseable {
     static final class BerthJdbc extends Contender {
         private final BerthDataSource dataSource;
 
-        BerthJdbc(Target target, int poolSize) {
+        BerthJdbc(Target target, int poolSize, boolean callSites) {
             super(poolSize);
             dataSource = BerthDataSource.builder()
                     .poolName("berth-bench")
@@ -157,6 +157,7 @@ abstract class Contender implements AutoCloseable {
                     .minimumIdle(poolSize)
                     .connectionTimeout(ACQUIRE_TIMEOUT_MS)
                     .build();
+            dataSource.setCallSites(callSites);
             dataSource.start();
         }
 
