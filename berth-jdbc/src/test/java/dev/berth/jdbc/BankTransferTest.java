@@ -4,6 +4,7 @@ import static dev.berth.jdbc.TestDatabases.execute;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.jdbc.bench.Accounts;
+import dev.berth.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,5 +1,6 @@
 package dev.berth.jdbc;
 
+import dev.berth.testing.TestPostgres;
 import java.util.function.Function;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;

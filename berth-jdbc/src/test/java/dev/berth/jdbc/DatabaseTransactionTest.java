@@ -6,6 +6,7 @@ import static dev.berth.jdbc.TestDatabases.update;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.berth.testing.TestPostgres;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,5 +1,6 @@
 package dev.berth.jdbc;
 
+import dev.berth.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

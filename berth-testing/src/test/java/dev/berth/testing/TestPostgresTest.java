@@ -1,4 +1,4 @@
-package dev.berth.jdbc;
+package dev.berth.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

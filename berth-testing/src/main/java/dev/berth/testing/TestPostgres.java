@@ -1,4 +1,4 @@
-package dev.berth.web;
+package dev.berth.testing;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -10,12 +10,12 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 
 /**
- * (A copy of berth-jdbc's test helper, which is not published as a test jar.) The PostgreSQL server the
- * integration tests talk to: the one on 127.0.0.1:5432 (database {@code test},
+ * The PostgreSQL server the integration tests talk to: the one on 127.0.0.1:5432 (database {@code test},
  * user {@code postgres}, trust auth) when it answers, otherwise an embedded PostgreSQL started once per JVM
- * and stopped at exit. {@code BERTH_TEST_EMBEDDED_PG=1} forces the embedded one.
+ * and stopped at exit. {@code BERTH_TEST_EMBEDDED_PG=1} forces the embedded one. Shared by the test trees of
+ * berth-jdbc, berth-web and the modules after them, so every module checks the same server.
  */
-final class TestPostgres {
+public final class TestPostgres {
 
     private static final String LOCAL_URL = "jdbc:postgresql://127.0.0.1:5432/test";
     private static final String URL = chooseServer();
@@ -24,22 +24,22 @@ final class TestPostgres {
     }
 
     /** @return a jdbc:postgresql URL without credentials; the user is {@link #user()} */
-    static String jdbcUrl() {
+    public static String jdbcUrl() {
         return URL;
     }
 
     /** @return the superuser the tests log in as (trust auth: any password is accepted) */
-    static String user() {
+    public static String user() {
         return "postgres";
     }
 
     /** @return whether the tests run on an embedded server */
-    static boolean embedded() {
+    public static boolean embedded() {
         return !URL.equals(LOCAL_URL);
     }
 
     /** @return a plain, unpooled connection for observing the server from the side */
-    static Connection plainConnection() throws SQLException {
+    public static Connection plainConnection() throws SQLException {
         return DriverManager.getConnection(URL, user(), "");
     }
 
