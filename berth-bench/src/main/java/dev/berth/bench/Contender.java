@@ -45,10 +45,12 @@ abstract class Contender implements AutoCloseable {
 
     static Contender open(String name, Target target, int poolSize) throws Exception {
         Contender contender = switch (name) {
-            case "berth" -> target == Target.NOOP ? new BerthPool(target, poolSize) : new BerthJdbc(target, poolSize);
+            case "berth" -> target == Target.NOOP ? new BerthPool(target, poolSize, false) : new BerthJdbc(target, poolSize, false);
+            // berth with call-site capture on (the stack recorded per acquire): issue 5 asks what it costs
+            case "berth-sites" -> target == Target.NOOP ? new BerthPool(target, poolSize, true) : new BerthJdbc(target, poolSize, true);
             case "hikari" -> new Hikari(target, poolSize);
             case "queue" -> new Queue(target, poolSize);
-            default -> throw new IllegalArgumentException("unknown contender \"" + name + "\"; use one of " + NAMES);
+            default -> throw new IllegalArgumentException("unknown contender \"" + name + "\"; use one of " + NAMES + " or berth-sites");
         };
         contender.awaitFull();
         return contender;
@@ -85,7 +87,7 @@ abstract class Contender implements AutoCloseable {
     static final class BerthPool extends Contender {
         private final Pool<Connection> pool;
 
-        BerthPool(Target target, int poolSize) {
+        BerthPool(Target target, int poolSize, boolean callSites) {
             super(poolSize);
             PoolConfig config = PoolConfig.builder()
                     .name("berth-bench")
@@ -93,6 +95,7 @@ abstract class Contender implements AutoCloseable {
                     .minIdle(poolSize)
                     .acquireTimeout(Duration.ofMillis(ACQUIRE_TIMEOUT_MS))
                     .validateAfterIdle(Duration.ofMillis(500))
+                    .callSites(callSites)
                     .build();
             pool = Pool.open(config, new ResourceFactory<>() {
                 @Override
@@ -143,7 +146,7 @@ abstract class Contender implements AutoCloseable {
     static final class BerthJdbc extends Contender {
         private final BerthDataSource dataSource;
 
-        BerthJdbc(Target target, int poolSize) {
+        BerthJdbc(Target target, int poolSize, boolean callSites) {
             super(poolSize);
             dataSource = BerthDataSource.builder()
                     .poolName("berth-bench")
@@ -154,6 +157,7 @@ abstract class Contender implements AutoCloseable {
                     .minimumIdle(poolSize)
                     .connectionTimeout(ACQUIRE_TIMEOUT_MS)
                     .build();
+            dataSource.setCallSites(callSites);
             dataSource.start();
         }
 
