@@ -113,7 +113,7 @@ final class EntryTable<R> {
                 i++;
             }
             if (i < current.length) {
-                @SuppressWarnings("unchecked")
+                @SuppressWarnings({"unchecked", "rawtypes"})
                 PooledEntry<R>[] shrunk = (PooledEntry<R>[]) new PooledEntry[current.length - 1];
                 System.arraycopy(current, 0, shrunk, 0, i);
                 System.arraycopy(current, i + 1, shrunk, i, current.length - i - 1);
