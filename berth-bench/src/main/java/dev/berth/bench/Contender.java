@@ -45,12 +45,13 @@ abstract class Contender implements AutoCloseable {
 
     static Contender open(String name, Target target, int poolSize) throws Exception {
         Contender contender = switch (name) {
-            case "berth" -> target == Target.NOOP ? new BerthPool(target, poolSize, false) : new BerthJdbc(target, poolSize, false);
-            // berth with call-site capture on (the stack recorded per acquire): issue 5 asks what it costs
-            case "berth-sites" -> target == Target.NOOP ? new BerthPool(target, poolSize, true) : new BerthJdbc(target, poolSize, true);
+            // berth as configured by default: call sites on, recorded within their budget (one stack per 100 us)
+            case "berth" -> target == Target.NOOP ? new BerthPool(target, poolSize, true) : new BerthJdbc(target, poolSize, true);
+            // berth with call-site recording off: issue 5 asks what recording costs
+            case "berth-nosites" -> target == Target.NOOP ? new BerthPool(target, poolSize, false) : new BerthJdbc(target, poolSize, false);
             case "hikari" -> new Hikari(target, poolSize);
             case "queue" -> new Queue(target, poolSize);
-            default -> throw new IllegalArgumentException("unknown contender \"" + name + "\"; use one of " + NAMES + " or berth-sites");
+            default -> throw new IllegalArgumentException("unknown contender \"" + name + "\"; use one of " + NAMES + " or berth-nosites");
         };
         contender.awaitFull();
         return contender;

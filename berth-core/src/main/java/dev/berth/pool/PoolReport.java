@@ -55,7 +55,7 @@ public record PoolReport(PoolStats stats, String lastCreationFailure, List<Holdi
         @Override
         public String toString() {
             return "held " + PoolStats.fmt(heldFor) + " by " + thread + (state != null ? " (" + state + ")" : "")
-                    + (site == null ? " at an unknown site (turn on callSites to record it)"
+                    + (site == null ? " at an unknown site"
                             : siteAtAcquire ? " taken at " + site : " now at " + site);
         }
     }

@@ -43,7 +43,7 @@ final class Settings implements Cloneable {
     long validationTimeout = 5_000;
     long leakDetectionThreshold;
     long slowLeaseThreshold;
-    boolean callSites;
+    boolean callSites = true;
     dev.berth.pool.PoolListener poolListener = dev.berth.pool.PoolListener.NONE;
     String poolName;
     boolean autoCommit = true;
