@@ -126,6 +126,7 @@ final class FairPool<R> implements Pool<R> {
         Waiter.Parked waiter = new Waiter.Parked(start, Thread.currentThread());
         enqueue(waiter);
         boolean interrupted = false;
+        boolean woken = false;
         while (waiter.result() == null) {
             if (queue.fifo()) {
                 queue.drain();
@@ -138,6 +139,8 @@ final class FairPool<R> implements Pool<R> {
                         return entry;
                     }
                     publishIdle(entry); // something was handed over meanwhile: take that instead
+                } else if (woken) {
+                    waiter.missed();
                 }
             }
             if (waiter.result() != null) {
@@ -148,6 +151,7 @@ final class FairPool<R> implements Pool<R> {
                 break;
             }
             LockSupport.parkNanos(this, remaining);
+            woken = true;
             if (Thread.interrupted()) {
                 interrupted = true;
                 break;
@@ -250,7 +254,9 @@ final class FairPool<R> implements Pool<R> {
         @Override
         void wake() {
             PooledEntry<R> entry = table.claimIdle();
-            if (entry != null && !queue.serve(this, entry)) {
+            if (entry == null) {
+                missed();
+            } else if (!queue.serve(this, entry)) {
                 publishIdle(entry);
             }
         }

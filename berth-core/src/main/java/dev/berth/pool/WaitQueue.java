@@ -10,8 +10,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Normally an entry that becomes idle wakes the head waiter, which competes for it with running callers:
  * cheap, since no entry is handed to a thread that is not running. Once the head has waited
- * {@link #STARVATION_NANOS}, the queue turns strictly FIFO: idle entries are handed to the head directly and
- * newcomers queue behind it, until the queue is short again. Nobody waits much longer than a perfectly fair
+ * {@link #STARVATION_NANOS} and has been passed over (it ran after a wake-up and running callers had taken
+ * everything), the queue turns strictly FIFO: idle entries are handed to the head directly and newcomers queue
+ * behind it, until the queue is short again. A head that waited long only because the operating system had not
+ * scheduled it yet (platform threads outnumbering cores) was not treated unfairly by the pool; handing it entries
+ * would leave them unused until it runs and turn the pool into a convoy. Nobody waits much longer than a perfectly fair
  * queue would make them, and short leases keep their throughput. (Go's {@code sync.Mutex} has the same two
  * modes, for the same reason.)
  *
@@ -59,7 +62,7 @@ final class WaitQueue<R> {
         if (head == null) {
             return;
         }
-        if (fifo || System.nanoTime() - head.start >= STARVATION_NANOS) {
+        if (fifo || head.passedOver() && System.nanoTime() - head.start >= STARVATION_NANOS) {
             fifo = true;
             drain();
         } else {

@@ -24,6 +24,13 @@ abstract class Waiter {
     final long start;
     /** null while waiting; then a PooledEntry, a Throwable or CANCELLED. */
     private volatile Object result;
+    /**
+     * Times this waiter ran after a wake-up and found nothing idle: running callers took the entry first. Only
+     * that is unfairness the pool can correct; a waiter the operating system has not scheduled yet has not been
+     * passed over, and handing it entries would only leave them unused until it runs. A heuristic: concurrent
+     * increments may be lost.
+     */
+    private volatile int misses;
 
     Waiter(long start) {
         this.start = start;
@@ -45,6 +52,16 @@ abstract class Waiter {
 
     final Object result() {
         return result;
+    }
+
+    /** Woken, it ran and found nothing idle. */
+    final void missed() {
+        misses = misses + 1;
+    }
+
+    /** Whether running callers have taken an entry from under this waiter at least once. */
+    final boolean passedOver() {
+        return misses > 0;
     }
 
     /** Called once, on the completing thread, right after a successful {@link #complete}. */
