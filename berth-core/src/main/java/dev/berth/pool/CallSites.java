@@ -32,7 +32,7 @@ final class CallSites {
         return null;
     }
 
-    private static boolean isInfrastructure(String className) {
+    static boolean isInfrastructure(String className) {
         int nested = className.indexOf('$');
         String outer = nested < 0 ? className : className.substring(0, nested);
         if (outer.endsWith("Test") && outer.startsWith("dev.berth.")) {

@@ -57,7 +57,17 @@ final class Holder extends WeakReference<PooledLease<?>> {
             where = currentSite(now);
         }
         return new PoolReport.Holding(name, Duration.ofNanos(now - start), state, where, atAcquire,
-                taken == null ? List.of() : List.of(taken.getStackTrace()));
+                taken == null ? List.of() : callersOf(taken.getStackTrace()));
+    }
+
+    /** The recorded stack without the pool's own frames at its top: it starts at the call into the pool. */
+    private static List<StackTraceElement> callersOf(StackTraceElement[] stack) {
+        int first = 0;
+        while (first < stack.length - 1 && stack[first].getClassName().startsWith("dev.berth.pool.")
+                && CallSites.isInfrastructure(stack[first].getClassName())) {
+            first++;
+        }
+        return List.of(stack).subList(first, stack.length);
     }
 
     /**
