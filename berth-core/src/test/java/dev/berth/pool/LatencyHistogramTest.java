@@ -27,7 +27,40 @@ class LatencyHistogramTest {
             assertThat(i).isBetween(previous, previous + 1);
             previous = i;
         }
-        assertThat(LatencyHistogram.index(Long.MAX_VALUE)).isLessThan((64 - 5 + 1) * 32);
+        assertThat(LatencyHistogram.index((1L << 43) - 1)).isEqualTo(LatencyHistogram.BUCKETS - 1);
+        assertThat(LatencyHistogram.index(Long.MAX_VALUE)).isEqualTo(LatencyHistogram.BUCKETS - 1);
+    }
+
+    @Test
+    void durationsBeyondTheLastBucketKeepAnExactMaximum() {
+        LatencyHistogram h = new LatencyHistogram();
+        h.record(1_000);
+        h.record(Long.MAX_VALUE / 2);
+        PoolStats.Percentiles p = h.snapshot();
+        assertThat(p.count()).isEqualTo(2);
+        assertThat(p.max().toNanos()).isEqualTo(Long.MAX_VALUE / 2);
+        assertThat(p.p99().toNanos()).isEqualTo(Long.MAX_VALUE / 2);
+    }
+
+    @Test
+    void recordsFromManyThreadsAreAllCountedAcrossStripes() throws InterruptedException {
+        LatencyHistogram h = new LatencyHistogram();
+        Thread[] threads = new Thread[32];
+        for (int t = 0; t < threads.length; t++) {
+            long value = (t + 1) * 1_000L;
+            threads[t] = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 10_000; i++) {
+                    h.record(value);
+                }
+            });
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        PoolStats.Percentiles p = h.snapshot();
+        assertThat(p.count()).isEqualTo(320_000);
+        assertThat(p.max().toNanos()).isEqualTo(32_000);
+        assertThat(p.p50().toNanos()).isBetween(15_500L, 17_500L);
     }
 
     @Test
