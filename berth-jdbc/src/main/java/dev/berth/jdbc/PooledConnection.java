@@ -30,10 +30,12 @@ final class PooledConnection extends ForwardingConnection {
     private static final System.Logger LOG = System.getLogger(PooledConnection.class.getName());
     private static final String CLOSED_MESSAGE = "connection is closed: it went back to the pool; get a new one from the DataSource";
     private static final VarHandle CLOSED;
+    private static final VarHandle STATEMENTS;
 
     static {
         try {
             CLOSED = MethodHandles.lookup().findVarHandle(PooledConnection.class, "closed", boolean.class);
+            STATEMENTS = MethodHandles.lookup().findVarHandle(PooledConnection.class, "statements", OpenStatements.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -42,8 +44,8 @@ final class PooledConnection extends ForwardingConnection {
     private final Lease<PhysicalConnection> lease;
     private final PhysicalConnection physical;
     private final BaseConnection delegate;
-    private final ReentrantLock statementsLock = new ReentrantLock();
-    private final ArrayList<TrackedStatement> openStatements = new ArrayList<>();
+    /** The borrower's open statements, made on the first statement: a borrow that runs none allocates nothing. */
+    private volatile OpenStatements statements;
     private volatile boolean closed;
     private volatile boolean lost;
 
@@ -151,42 +153,69 @@ final class PooledConnection extends ForwardingConnection {
 
     // ---- statements ------------------------------------------------------------------------------------
 
+    /** Statements the borrower has not closed yet, closed when the connection goes back. */
+    private static final class OpenStatements {
+        final ReentrantLock lock = new ReentrantLock();
+        final ArrayList<TrackedStatement> list = new ArrayList<>();
+    }
+
+    private OpenStatements statements() {
+        OpenStatements open = statements;
+        if (open == null) {
+            OpenStatements fresh = new OpenStatements();
+            open = (OpenStatements) STATEMENTS.compareAndExchange(this, null, fresh);
+            if (open == null) {
+                open = fresh;
+            }
+        }
+        return open;
+    }
+
     private <S extends Statement> S track(S statement, Class<S> type) {
         TrackedStatement handler = new TrackedStatement(this, statement);
-        statementsLock.lock();
+        OpenStatements open = statements();
+        open.lock.lock();
         try {
-            openStatements.add(handler);
+            open.list.add(handler);
         } finally {
-            statementsLock.unlock();
+            open.lock.unlock();
         }
         return handler.proxy(type);
     }
 
     void untrack(TrackedStatement statement) {
-        statementsLock.lock();
+        OpenStatements open = statements;
+        if (open == null) {
+            return;
+        }
+        open.lock.lock();
         try {
-            for (int i = openStatements.size() - 1; i >= 0; i--) {
-                if (openStatements.get(i) == statement) {
-                    openStatements.remove(i);
+            for (int i = open.list.size() - 1; i >= 0; i--) {
+                if (open.list.get(i) == statement) {
+                    open.list.remove(i);
                     return;
                 }
             }
         } finally {
-            statementsLock.unlock();
+            open.lock.unlock();
         }
     }
 
     private void closeOpenStatements() throws SQLException {
+        OpenStatements open = statements;
+        if (open == null) {
+            return;
+        }
         TrackedStatement[] left;
-        statementsLock.lock();
+        open.lock.lock();
         try {
-            if (openStatements.isEmpty()) {
+            if (open.list.isEmpty()) {
                 return;
             }
-            left = openStatements.toArray(TrackedStatement[]::new);
-            openStatements.clear();
+            left = open.list.toArray(TrackedStatement[]::new);
+            open.list.clear();
         } finally {
-            statementsLock.unlock();
+            open.lock.unlock();
         }
         SQLException failure = null;
         for (TrackedStatement statement : left) {
@@ -208,11 +237,15 @@ final class PooledConnection extends ForwardingConnection {
 
     /** @return how many statements the borrower has open (for tests) */
     int openStatementCount() {
-        statementsLock.lock();
+        OpenStatements open = statements;
+        if (open == null) {
+            return 0;
+        }
+        open.lock.lock();
         try {
-            return openStatements.size();
+            return open.list.size();
         } finally {
-            statementsLock.unlock();
+            open.lock.unlock();
         }
     }
 
