@@ -86,6 +86,10 @@ record DemoConfig(String host, int port, Pools pools, String databaseUrl, String
         return new DemoConfig(host, port, pools, databaseUrl, redisUrl, poolSize, value, maxUploadBytes, filesDir, slowRequest);
     }
 
+    DemoConfig withSlowRequest(Duration value) {
+        return new DemoConfig(host, port, pools, databaseUrl, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, value);
+    }
+
     DemoConfig withMaxUploadBytes(long value) {
         return new DemoConfig(host, port, pools, databaseUrl, redisUrl, poolSize, acquireTimeout, value, filesDir, slowRequest);
     }

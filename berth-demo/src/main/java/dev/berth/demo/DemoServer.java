@@ -40,14 +40,23 @@ final class DemoServer implements AutoCloseable {
     private final DemoConfig config;
     private final FileStore files;
     private final String description;
+    private final Backends backends;
+    private final DemoRedis redis;
+    private final String databaseUrl;
+    private final String redisUrl;
 
-    private DemoServer(ScopeStack resources, WebServer server, URI uri, DemoConfig config, FileStore files, String description) {
+    private DemoServer(ScopeStack resources, WebServer server, URI uri, DemoConfig config, FileStore files, String description,
+                       Backends backends, DemoRedis redis, String databaseUrl, String redisUrl) {
         this.resources = resources;
         this.server = server;
         this.uri = uri;
         this.config = config;
         this.files = files;
         this.description = description;
+        this.backends = backends;
+        this.redis = redis;
+        this.databaseUrl = databaseUrl;
+        this.redisUrl = redisUrl;
     }
 
     /**
@@ -115,7 +124,7 @@ final class DemoServer implements AutoCloseable {
             String description = "pools: " + config.pools().name().toLowerCase(java.util.Locale.ROOT) + " ("
                     + (config.pools() == DemoConfig.Pools.BERTH ? "BerthDataSource and RedisPool" : "HikariCP and JedisPool")
                     + ", " + config.poolSize() + " connections each); " + database + "; " + redisWhere;
-            return new DemoServer(stack.popAll(), server, uri, config, files, description);
+            return new DemoServer(stack.popAll(), server, uri, config, files, description, backends, redis, databaseUrl, redisUrl);
         } catch (Exception | Error e) {
             try {
                 stack.close();
@@ -186,6 +195,25 @@ final class DemoServer implements AutoCloseable {
     /** @return where uploads are stored */
     Path filesDirectory() {
         return files.directory();
+    }
+
+    /** @return the primary pool */
+    javax.sql.DataSource dataSource() {
+        return backends.dataSource;
+    }
+
+    DemoRedis redis() {
+        return redis;
+    }
+
+    /** @return the PostgreSQL URL in use (an embedded server's when none was configured); may carry credentials */
+    String databaseUrl() {
+        return databaseUrl;
+    }
+
+    /** @return the Redis URL in use (an embedded server's when none was configured); may carry credentials */
+    String redisUrl() {
+        return redisUrl;
     }
 
     /** @return one line on what runs where */

@@ -72,12 +72,16 @@ final class FileStore implements AutoCloseable {
         if (declaredLength.isPresent() && declaredLength.getAsLong() > maxBytes) {
             throw tooLarge(name, "is " + declaredLength.getAsLong() + " bytes long");
         }
+        Limited limited = new Limited(body, maxBytes);
         try {
-            CopyResult copied = FileCopy.from(new Limited(body, maxBytes)).to(target).replaceExisting()
+            CopyResult copied = FileCopy.from(limited).to(target).replaceExisting()
                     .chunkSize(CHUNK).checksum(Checksum.SHA_256).run();
             return new Stored(name, copied.bytes(), copied.checksum().orElseThrow());
-        } catch (Limited.Exceeded e) {
-            throw tooLarge(name, "grew past the limit while it streamed");
+        } catch (IOException e) {
+            if (limited.exceeded) {   // FileCopy reports it as its own failure, with the read error as the cause
+                throw tooLarge(name, "grew past the limit while it streamed");
+            }
+            throw e;
         }
     }
 
@@ -169,6 +173,7 @@ final class FileStore implements AutoCloseable {
     private static final class Limited extends FilterInputStream {
         private final long limit;
         private long read;
+        private boolean exceeded;
 
         Limited(InputStream in, long limit) {
             super(in);
@@ -206,6 +211,7 @@ final class FileStore implements AutoCloseable {
         private void count(int n) throws Exceeded {
             read += n;
             if (read > limit) {
+                exceeded = true;
                 throw new Exceeded();
             }
         }
