@@ -102,7 +102,10 @@ final class DemoServer implements AutoCloseable {
             LoadGenerator load = new LoadGenerator(self::get);
             Starvation starvation = new Starvation(backends.dataSource, config.poolSize(), config.acquireTimeout());
             Health health = new Health(backends.dataSource, backends.primary, redis);
-            Api api = new Api(new Api.Services(redis, new Transfers(backends.db), events, files,
+            Transfers transfers = new Transfers(backends.db);
+            io.micrometer.core.instrument.FunctionCounter.builder("demo.transfers.retries", transfers, Transfers::retries)
+                    .description("Transfers re-run after a serialization failure or deadlock").register(registry);
+            Api api = new Api(new Api.Services(redis, transfers, events, files,
                     List.of(backends.primary, redis.pool()), slow, load, starvation, health, registry, config.pools()));
 
             WebServer server = WebServer.builder()

@@ -2,6 +2,7 @@ package dev.berth.demo;
 
 import dev.berth.jdbc.Database;
 import dev.berth.jdbc.Isolation;
+import dev.berth.jdbc.RetryListener;
 import dev.berth.jdbc.RetryPolicy;
 import dev.berth.jdbc.TransactionOptions;
 import java.sql.Connection;
@@ -27,20 +28,12 @@ final class Transfers {
     static final long MAX_AMOUNT = Accounts.MAX_BALANCE;
 
     private final Database db;
-    private final TransactionOptions serializable;
+    private final RetryPolicy retry;
     private final LongAdder retries = new LongAdder();
 
     Transfers(Database db) {
         this.db = db;
-        RetryPolicy retry = RetryPolicy.defaults()
-                .maxAttempts(30)
-                .backoff(Duration.ofMillis(2), Duration.ofMillis(100))
-                .listener(attempt -> {
-                    if (attempt.retrying()) {
-                        retries.increment();
-                    }
-                });
-        this.serializable = TransactionOptions.defaults().isolation(Isolation.SERIALIZABLE).retry(retry);
+        this.retry = RetryPolicy.defaults().maxAttempts(30).backoff(Duration.ofMillis(2), Duration.ofMillis(100));
     }
 
     /**
@@ -60,19 +53,47 @@ final class Transfers {
             throw ApiException.badRequest("same_account", "\"from\" and \"to\" are both account " + from
                     + "; a transfer needs two different accounts");
         }
-        long asked = System.nanoTime();
-        long[] leasedAt = {0};
+        AttemptClock clock = new AttemptClock();
+        TransactionOptions options = TransactionOptions.defaults().isolation(Isolation.SERIALIZABLE)
+                .retry(retry.listener(clock::finished));
         try {
-            return db.transaction(serializable, tx -> {
-                if (leasedAt[0] == 0) {
-                    leasedAt[0] = System.nanoTime();
-                }
+            return db.transaction(options, tx -> {
+                clock.leased();
                 return move(tx.connection(), from, to, amount);
             });
         } finally {
-            long end = System.nanoTime();
-            long leased = leasedAt[0] == 0 ? end : leasedAt[0];
-            RequestClock.record(leased - asked, end - leased);
+            RequestClock.record(clock.waitNanos, clock.holdNanos);
+        }
+    }
+
+    /**
+     * The connection time of one transfer over all its attempts: each attempt waits from the moment it may start
+     * (the call, or the end of the previous attempt's backoff) until its work runs on a leased connection, and holds
+     * it from then until the attempt ended (committed, or rolled back and released). Used by the calling thread only.
+     */
+    private final class AttemptClock {
+        private long readyAt = System.nanoTime();
+        private long leasedAt;
+        long waitNanos;
+        long holdNanos;
+
+        void leased() {
+            leasedAt = System.nanoTime();
+            waitNanos += leasedAt - readyAt;
+        }
+
+        void finished(RetryListener.Attempt attempt) {
+            long now = System.nanoTime();
+            if (leasedAt != 0) {
+                holdNanos += now - leasedAt;
+                leasedAt = 0;
+            } else {
+                waitNanos += now - readyAt;   // no connection for this attempt (a pool timeout)
+            }
+            readyAt = now + attempt.backoff().toNanos();
+            if (attempt.retrying()) {
+                retries.increment();
+            }
         }
     }
 

@@ -98,7 +98,8 @@ class DemoDashboardEndpointsTest {
                 .contains("berth_pool_resources{kind=\"jdbc\",pool=\"primary\"}")
                 .contains("berth_pool_resources{kind=\"redis\",pool=\"redis\"}")
                 .contains("berth_pool_acquire_seconds_count{kind=\"jdbc\",pool=\"primary\"}")
-                .contains("berth_pool_timeouts_total{kind=\"redis\",pool=\"redis\"}");
+                .contains("berth_pool_timeouts_total{kind=\"redis\",pool=\"redis\"}")
+                .contains("demo_transfers_retries_total");
     }
 
     @Test
