@@ -64,6 +64,9 @@ final class Api {
             try {
                 handler.handle(req, res);
             } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();   // the server is stopping
+                }
                 Errors.send(req, res, e);
             }
         };
@@ -184,7 +187,7 @@ final class Api {
     }
 
     private void load(ServerRequest req, ServerResponse res) throws IOException {
-        LoadGenerator.requireLoopback(req.remotePeer().address());
+        LoadGenerator.requireLoopback(req.remotePeer().address(), "the built-in load (run your own load tool against the API instead)");
         byte[] raw = req.content().inputStream().readNBytes(Json.MAX_BODY + 1);
         long requests = LoadGenerator.MAX_REQUESTS;
         long concurrency = 50;
@@ -205,6 +208,7 @@ final class Api {
     }
 
     private void starve(ServerRequest req, ServerResponse res) throws InterruptedException {
+        LoadGenerator.requireLoopback(req.remotePeer().address(), "a starvation of the pool");
         Starvation.Result result = services.starvation().starve();
         json(res, 200, result);
     }

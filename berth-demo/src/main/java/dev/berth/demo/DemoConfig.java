@@ -14,7 +14,7 @@ import java.util.Properties;
  * <table>
  * <caption>Settings</caption>
  * <tr><th>option</th><th>property</th><th>environment</th><th>default</th></tr>
- * <tr><td>--host</td><td>berth.demo.host</td><td>HOST</td><td>127.0.0.1 (only this machine can reach it)</td></tr>
+ * <tr><td>--host</td><td>berth.demo.host</td><td>DEMO_HOST</td><td>127.0.0.1 (only this machine can reach it)</td></tr>
  * <tr><td>--port</td><td>berth.demo.port</td><td>PORT</td><td>8080; 0 picks a free port</td></tr>
  * <tr><td>--pools</td><td>berth.demo.pools</td><td>DEMO_POOLS</td><td>berth; hikari wires HikariCP and JedisPool</td></tr>
  * <tr><td>--database-url</td><td>berth.demo.databaseUrl</td><td>DATABASE_URL</td><td>none: an embedded PostgreSQL</td></tr>
@@ -107,7 +107,7 @@ record DemoConfig(String host, int port, Pools pools, String databaseUrl, String
         Map<String, String> options = parseArgs(args);
         Source source = new Source(options, properties, env);
         DemoConfig d = defaults();
-        String host = source.get("host", "HOST", d.host());
+        String host = source.get("host", "DEMO_HOST", d.host()).strip();
         int port = source.integer("port", "PORT", d.port(), 0, 65_535, "0 picks a free port");
         Pools pools = switch (source.get("pools", "DEMO_POOLS", "berth").strip().toLowerCase(Locale.ROOT)) {
             case "berth" -> Pools.BERTH;
@@ -135,7 +135,7 @@ record DemoConfig(String host, int port, Pools pools, String databaseUrl, String
         return """
                 berth demo: accounts, transfers, files and a live dashboard of every pool.
                 options (each also a system property berth.demo.<name> and an environment variable):
-                  --host HOST              listen address (HOST; default 127.0.0.1)
+                  --host HOST              listen address (DEMO_HOST; default 127.0.0.1: only this machine)
                   --port N                 port, 0 for a free one (PORT; default 8080)
                   --pools berth|hikari     berth's pools, or HikariCP and JedisPool (DEMO_POOLS; default berth)
                   --database-url URL       postgres://user:password@host:5432/db (DATABASE_URL; default: embedded PostgreSQL)

@@ -40,6 +40,7 @@ final class DemoServer implements AutoCloseable {
     private final DemoConfig config;
     private final FileStore files;
     private final String description;
+    private final boolean embedded;
     private final Backends backends;
     private final DemoRedis redis;
     private final String databaseUrl;
@@ -53,6 +54,7 @@ final class DemoServer implements AutoCloseable {
         this.config = config;
         this.files = files;
         this.description = description;
+        this.embedded = config.databaseUrl() == null || config.redisUrl() == null;
         this.backends = backends;
         this.redis = redis;
         this.databaseUrl = databaseUrl;
@@ -222,6 +224,11 @@ final class DemoServer implements AutoCloseable {
     /** @return one line on what runs where */
     String description() {
         return description;
+    }
+
+    /** @return what {@link #close()} does, for the last line the demo prints */
+    String closedSummary() {
+        return "server closed, every pool closed" + (embedded ? ", embedded servers stopped" : "");
     }
 
     /** Stops the server, closes every pool and stops the embedded servers; idempotent. */

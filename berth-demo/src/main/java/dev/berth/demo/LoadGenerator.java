@@ -55,16 +55,17 @@ final class LoadGenerator implements AutoCloseable {
     }
 
     /**
-     * Refuses callers that are not on this machine.
+     * Refuses callers that are not on this machine: the demo's self-harm endpoints (load, starvation) stay local
+     * even when the demo listens on other addresses.
      *
+     * @param what what the caller asked for, for the message ("the built-in load")
      * @throws ApiException 403 naming the caller's address
      */
-    static void requireLoopback(SocketAddress caller) {
+    static void requireLoopback(SocketAddress caller, String what) {
         InetAddress address = caller instanceof InetSocketAddress inet ? inet.getAddress() : null;
         if (address == null || !address.isLoopbackAddress()) {
-            throw new ApiException(403, "not_loopback", "the built-in load may only be started from this machine (127.0.0.1 "
-                    + "or ::1), not from " + (address == null ? caller : address.getHostAddress())
-                    + "; run your own load tool against the API instead");
+            throw new ApiException(403, "not_loopback", what + " may only be started from this machine (127.0.0.1 "
+                    + "or ::1), not from " + (address == null ? caller : address.getHostAddress()));
         }
     }
 

@@ -77,7 +77,7 @@ public final class Main {
             System.out.println("berth demo: stopping...");
             try {
                 demo.close();
-                System.out.println("berth demo: stopped (server closed, every pool closed, embedded servers stopped)");
+                System.out.println("berth demo: stopped (" + demo.closedSummary() + ")");
             } catch (Exception e) {
                 System.err.println("berth demo: shutdown was not clean: " + e);
             } finally {

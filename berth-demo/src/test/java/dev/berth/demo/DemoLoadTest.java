@@ -67,9 +67,9 @@ class DemoLoadTest {
 
     @Test
     void callersOffThisMachineMayNotStartALoad() throws Exception {
-        LoadGenerator.requireLoopback(new InetSocketAddress(InetAddress.getLoopbackAddress(), 5000));
-        LoadGenerator.requireLoopback(new InetSocketAddress(InetAddress.getByName("::1"), 5000));
-        assertThatThrownBy(() -> LoadGenerator.requireLoopback(new InetSocketAddress(InetAddress.getByName("192.0.2.7"), 5000)))
+        LoadGenerator.requireLoopback(new InetSocketAddress(InetAddress.getLoopbackAddress(), 5000), "a load");
+        LoadGenerator.requireLoopback(new InetSocketAddress(InetAddress.getByName("::1"), 5000), "a load");
+        assertThatThrownBy(() -> LoadGenerator.requireLoopback(new InetSocketAddress(InetAddress.getByName("192.0.2.7"), 5000), "a load"))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.status()).isEqualTo(403);
                     assertThat(e.getMessage()).contains("192.0.2.7");
