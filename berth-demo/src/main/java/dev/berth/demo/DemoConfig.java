@@ -134,7 +134,7 @@ record DemoConfig(String host, int port, Pools pools, String databaseUrl, String
     static String usage() {
         return """
                 berth demo: accounts, transfers, files and a live dashboard of every pool.
-                options (each also a system property berth.demo.<name> and an environment variable):
+                options (each also a system property such as -Dberth.demo.maxUpload=..., and an environment variable):
                   --host HOST              listen address (DEMO_HOST; default 127.0.0.1: only this machine)
                   --port N                 port, 0 for a free one (PORT; default 8080)
                   --pools berth|hikari     berth's pools, or HikariCP and JedisPool (DEMO_POOLS; default berth)

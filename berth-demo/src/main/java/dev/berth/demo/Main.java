@@ -12,8 +12,8 @@ import java.util.logging.Logger;
  * the embedded servers before it exits.
  *
  * {@snippet lang=shell :
- * ./mvnw -q -pl berth-demo -am compile exec:java -Dexec.skip=true              # then open http://127.0.0.1:8080/
- * PORT=0 DEMO_POOLS=hikari ./mvnw -q -pl berth-demo -am compile exec:java -Dexec.skip=true
+ * ./mvnw -q -pl berth-demo -am compile exec:java -Dexec.skip=true -Dexec.mainClass=dev.berth.demo.Main
+ * # then open http://127.0.0.1:8080/ ; options through the environment or -Dexec.args="--port 0 --pools hikari"
  * }
  *
  * Exit status: 0 after a clean shutdown, 1 when the demo could not start, 2 for bad settings. {@code --help} lists
