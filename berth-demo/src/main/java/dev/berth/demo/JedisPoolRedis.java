@@ -13,13 +13,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.util.JedisURIHelper;
 
 /**
  * The demo's Redis on Jedis's own {@link JedisPool} (commons-pool2), for the side-by-side comparison with
@@ -35,7 +39,8 @@ final class JedisPoolRedis implements DemoRedis {
     static final String POOL = "redis";
     private static final long CACHE_TTL_MILLIS = Duration.ofMinutes(1).toMillis();
 
-    private final URI uri;
+    private final HostAndPort server;
+    private final JedisClientConfig clientConfig;
     private final JedisPool pool;
     private final Timer acquire;
     private final Timer hold;
@@ -46,13 +51,23 @@ final class JedisPoolRedis implements DemoRedis {
     private final MeterRegistry registry;
 
     JedisPoolRedis(String url, String namespace, int poolSize, Duration acquireTimeout, MeterRegistry registry) {
-        this.uri = URI.create(url);
+        URI uri = URI.create(url);
+        if (!JedisURIHelper.isValid(uri)) {
+            throw new IllegalArgumentException("REDIS_URL is not a redis:// or rediss:// URL with a host and port, such as "
+                    + "redis://127.0.0.1:6379/0");
+        }
+        this.server = JedisURIHelper.getHostAndPort(uri);
+        // RESP2, as berth's RedisPool speaks (and without Jedis's warning about auto-negotiation).
+        this.clientConfig = DefaultJedisClientConfig.builder()
+                .user(JedisURIHelper.getUser(uri)).password(JedisURIHelper.getPassword(uri))
+                .database(JedisURIHelper.getDBIndex(uri)).ssl(JedisURIHelper.isRedisSSLScheme(uri))
+                .timeoutMillis(2_000).clientName("berth-demo").autoNegotiateProtocol(false).build();
         GenericObjectPoolConfig<Jedis> config = new GenericObjectPoolConfig<>();
         config.setMaxTotal(poolSize);
         config.setMaxIdle(poolSize);
         config.setMaxWait(acquireTimeout);
         config.setJmxEnabled(false);
-        this.pool = new JedisPool(config, uri, 2_000);
+        this.pool = new JedisPool(config, server, clientConfig);
         this.registry = registry;
         this.acquire = Timer.builder("demo.jedis.pool.acquire").description("Time callers waited for a JedisPool resource")
                 .tag("pool", POOL).publishPercentiles(0.5, 0.99, 0.999).register(registry);
@@ -146,7 +161,7 @@ final class JedisPoolRedis implements DemoRedis {
                 handler.accept(message);
             }
         };
-        Jedis dedicated = new Jedis(uri, 2_000);
+        Jedis dedicated = new Jedis(server, clientConfig);   // SUBSCRIBE then waits without a read timeout
         Thread reader = Thread.ofVirtual().name("demo-jedis-subscriber").start(() -> {
             try {
                 dedicated.subscribe(listener, channel);
@@ -208,6 +223,6 @@ final class JedisPoolRedis implements DemoRedis {
 
     @Override
     public String toString() {
-        return "JedisPool on " + uri.getHost() + ":" + uri.getPort();
+        return "JedisPool on " + server;
     }
 }
