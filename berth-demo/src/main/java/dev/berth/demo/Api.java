@@ -113,7 +113,8 @@ final class Api {
         long to = Json.wholeNumber(body, "to", true, 0, "the id of the account to credit");
         long amount = Json.wholeNumber(body, "amount", true, 0, "the cents to move, more than 0");
         Transfer done = services.transfers().transfer(from, to, amount);
-        // After the commit: the cached balances are stale, the counters and the browsers learn of it.
+        // After the commit: the cached balances are stale, the counters and the browsers learn of it. (A lookup that
+        // read the old balance just before the commit may still cache it after this; the 1 min TTL bounds that.)
         DemoRedis redis = services.redis();
         redis.forgetAccount(from);
         redis.forgetAccount(to);
