@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
@@ -46,12 +45,15 @@ class DashboardBrowserTest {
     private static final Pattern CALL_SITE = Pattern.compile("[\\w$.]+\\([\\w$]+\\.java:\\d+\\)");
 
     @Test
-    void dashboardChartsEveryPoolFollowsTheLoadAndExplainsAProvokedStarvation(@TempDir Path profile) throws Exception {
+    void dashboardChartsEveryPoolFollowsTheLoadAndExplainsAProvokedStarvation() throws Exception {
         assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER), () -> "browser test skipped: "
                 + (Files.isExecutable(CHROMIUM) ? "" : CHROMIUM + " is missing (Debian package chromium) ")
                 + (Files.isExecutable(CHROMEDRIVER) ? "" : CHROMEDRIVER + " is missing (Debian package chromium-driver) ")
                 + "- install them with: apt-get install chromium chromium-driver");
 
+        // A fresh profile under target/, not a @TempDir: Chromium may still write to it while it exits, and a failed
+        // temp-dir cleanup would fail the test.
+        Path profile = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "dashboard-chromium-");
         var demo = DemoFixture.start();
         try {
             WebDriver browser = chromium(profile);
