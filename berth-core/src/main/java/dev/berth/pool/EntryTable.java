@@ -17,14 +17,17 @@ final class EntryTable<R> {
     private static final PooledEntry[] EMPTY = new PooledEntry[0];
 
     private final int maxSize;
+    /** Entries over which threads spread their borrowing: the core, {@code minIdle}. */
+    private final int spread;
     private final AtomicInteger slots = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition emptied = lock.newCondition();
     private volatile PooledEntry<R>[] entries;
 
     @SuppressWarnings("unchecked")
-    EntryTable(int maxSize) {
+    EntryTable(int maxSize, int spread) {
         this.maxSize = maxSize;
+        this.spread = spread;
         this.entries = (PooledEntry<R>[]) EMPTY;
     }
 
@@ -33,14 +36,42 @@ final class EntryTable<R> {
         return entries;
     }
 
-    /** Claims the first idle entry (low indices first, so surplus entries at the end stay idle and age out). */
+    /**
+     * Claims an idle entry. Among the core entries (the first {@code minIdle}, which never age out) each thread
+     * starts at its own place, chosen by its id: two threads on two cores then take different entries instead
+     * of fighting over the first one, whose cache line would otherwise travel between the cores on every
+     * borrow and return. Entries beyond the core are tried in order, low indices first, so a surplus the load
+     * no longer needs stays idle and ages out.
+     */
     PooledEntry<R> claimIdle() {
-        for (PooledEntry<R> entry : entries) {
+        PooledEntry<R>[] current = entries;
+        int n = current.length;
+        int core = Math.min(n, spread);
+        if (core > 1) {
+            int home = home(core);
+            for (int k = 0; k < core; k++) {
+                int i = home + k < core ? home + k : home + k - core;
+                PooledEntry<R> entry = current[i];
+                if (entry.state() == PooledEntry.IDLE && entry.claim(PooledEntry.IDLE, PooledEntry.LEASED)) {
+                    return entry;
+                }
+            }
+        } else {
+            core = 0;
+        }
+        for (int i = core; i < n; i++) {
+            PooledEntry<R> entry = current[i];
             if (entry.state() == PooledEntry.IDLE && entry.claim(PooledEntry.IDLE, PooledEntry.LEASED)) {
                 return entry;
             }
         }
         return null;
+    }
+
+    /** The current thread's starting place among {@code core} entries: a multiplicative hash of its id. */
+    private static int home(int core) {
+        long hash = (Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L) >>> 32;
+        return (int) ((hash * core) >>> 32);
     }
 
     boolean hasIdle() {

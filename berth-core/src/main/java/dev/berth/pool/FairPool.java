@@ -66,7 +66,7 @@ final class FairPool<R> implements Pool<R> {
         this.name = config.name();
         this.validateAfterIdleNanos = config.validateAfterIdle().toNanos();
         this.diagnostics = new Diagnostics(config);
-        this.table = new EntryTable<>(config.maxSize());
+        this.table = new EntryTable<>(config.maxSize(), config.minIdle());
         this.queue = new WaitQueue<>(table);
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "berth-" + name + "-housekeeper");

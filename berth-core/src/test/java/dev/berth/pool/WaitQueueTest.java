@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * happened to them.
  */
 class WaitQueueTest {
-    private final EntryTable<String> table = new EntryTable<>(2);
+    private final EntryTable<String> table = new EntryTable<>(2, 0);
     private final WaitQueue<String> queue = new WaitQueue<>(table);
 
     /** A waiter that records wake-ups and hand-overs instead of parking a thread. */
