@@ -141,7 +141,7 @@ final class DemoServer implements AutoCloseable {
     }
 
     private static void routes(HttpRouting.Builder routing, HelidonSessionFilter sessions, Api api) {
-        // The API runs in a request session (plus a clock for units of work of its own); the event stream, which
+        // The API runs in a request session; the event stream, which
         // never touches the database and lasts minutes, and the static files bypass it.
         Filter perRequest = (chain, req, res) -> {
             String path = req.path().path();
@@ -151,7 +151,7 @@ final class DemoServer implements AutoCloseable {
                 chain.proceed();
                 return;
             }
-            ScopedValue.where(RequestClock.CURRENT, new RequestClock()).run(() -> sessions.filter(chain, req, res));
+            sessions.filter(chain, req, res);
         };
         routing.addFilter(perRequest);
         api.routes(routing);

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The newest slow requests for the dashboard, fed by the middleware's slow-request hook. Wait and hold add the
- * request session's connection time (from {@link RequestTiming}) and that of units of work the request ran on
- * their own (from {@link RequestClock}, such as a transfer). Thread-safe.
+ * The newest slow requests for the dashboard, fed by the middleware's slow-request hook. Wait and hold include
+ * the connection time of units of work the request ran on their own (a transfer reports it with
+ * {@link dev.berth.web.RequestSession#addConnectionTime}). Thread-safe.
  */
 final class SlowRequests {
     static final int KEPT = 20;
@@ -21,17 +21,11 @@ final class SlowRequests {
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Entry> newestFirst = new ArrayDeque<>(KEPT);
 
-    /** The middleware's {@code onSlowRequest} hook; runs on the request's thread, with its clock still bound. */
+    /** The middleware's {@code onSlowRequest} hook. */
     void record(RequestTiming timing) {
-        long extraWait = 0;
-        long extraHold = 0;
-        if (RequestClock.CURRENT.isBound()) {
-            extraWait = RequestClock.CURRENT.get().waitNanos();
-            extraHold = RequestClock.CURRENT.get().holdNanos();
-        }
         Entry entry = new Entry(System.currentTimeMillis(), timing.method(), timing.path(), timing.status(),
-                timing.total().toNanos() / 1e6, (timing.connectionWait().toNanos() + extraWait) / 1e6,
-                (timing.connectionHold().toNanos() + extraHold) / 1e6);
+                timing.total().toNanos() / 1e6, timing.connectionWait().toNanos() / 1e6,
+                timing.connectionHold().toNanos() / 1e6);
         lock.lock();
         try {
             if (newestFirst.size() == KEPT) {

@@ -5,6 +5,7 @@ import dev.berth.jdbc.Isolation;
 import dev.berth.jdbc.RetryListener;
 import dev.berth.jdbc.RetryPolicy;
 import dev.berth.jdbc.TransactionOptions;
+import dev.berth.web.RequestSession;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,7 +21,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Why not the request's session: a SERIALIZABLE unit must be re-run from its start when it fails, often at
  * COMMIT; the request's session commits when the response starts, too late to re-run anything. So the transfer is
  * its own unit of work ({@link Database#transaction}), and the request's session takes no connection at all.
- * Its connection wait and hold still reach the slow-request list through {@link RequestClock}.
+ * Its connection wait and hold still reach the slow-request log through {@link RequestSession#addConnectionTime}.
  *
  * <p>Thread-safe.
  */
@@ -62,7 +63,7 @@ final class Transfers {
                 return move(tx.connection(), from, to, amount);
             });
         } finally {
-            RequestClock.record(clock.waitNanos, clock.holdNanos);
+            RequestSession.addConnectionTime(Duration.ofNanos(clock.waitNanos), Duration.ofNanos(clock.holdNanos));
         }
     }
 

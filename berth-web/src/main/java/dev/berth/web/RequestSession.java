@@ -60,6 +60,9 @@ public final class RequestSession {
     private long waitNanos;
     private long leasedAt;
     private long releasedAt;
+    /** Connection time of units of work outside the session ({@link #addConnectionTime}). */
+    private long ownWaitNanos;
+    private long ownHoldNanos;
 
     RequestSession(Database database, TransactionOptions options, String method, String path) {
         this.database = database;
@@ -103,6 +106,33 @@ public final class RequestSession {
      */
     public static void setRollbackOnly() {
         current().markRollbackOnly();
+    }
+
+    /**
+     * Counts connection time the request spent outside its own session in the slow-request log: for a unit of
+     * work the handler runs in a transaction of its own, such as a SERIALIZABLE transfer that must be re-run as a
+     * whole on a serialization failure (the request's session commits when the response starts, too late to re-run
+     * anything). Outside a request it does nothing, so shared code may call it freely.
+     *
+     * {@snippet :
+     * long asked = System.nanoTime();
+     * long[] leased = new long[1];
+     * db.transaction(options, tx -> { leased[0] = System.nanoTime(); return move(tx, from, to, amount); });
+     * long now = System.nanoTime();
+     * RequestSession.addConnectionTime(Duration.ofNanos(leased[0] - asked), Duration.ofNanos(now - leased[0]));
+     * }
+     *
+     * @param wait time spent waiting for connections
+     * @param hold time connections were held
+     * @throws IllegalArgumentException when a duration is negative
+     */
+    public static void addConnectionTime(Duration wait, Duration hold) {
+        if (wait.isNegative() || hold.isNegative()) {
+            throw new IllegalArgumentException("connection time must not be negative: wait " + wait + ", hold " + hold);
+        }
+        if (CURRENT.isBound()) {
+            CURRENT.get().addOwnTime(wait.toNanos(), hold.toNanos());
+        }
     }
 
     /** @return whether the calling code runs inside a request handled by berth's middleware */
@@ -252,6 +282,16 @@ public final class RequestSession {
         return outcome;
     }
 
+    private void addOwnTime(long wait, long hold) {
+        lock.lock();
+        try {
+            ownWaitNanos += wait;
+            ownHoldNanos += hold;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The request's timing, taken when the response is done; {@code status} is what the client got. */
     RequestTiming timing(int status) {
         lock.lock();
@@ -259,7 +299,7 @@ public final class RequestSession {
             long now = System.nanoTime();
             long hold = state == State.ACTIVE ? now - leasedAt : releasedAt - leasedAt;
             return new RequestTiming(method, path, status, Duration.ofNanos(now - startedAt),
-                    Duration.ofNanos(waitNanos), Duration.ofNanos(hold), outcome);
+                    Duration.ofNanos(waitNanos + ownWaitNanos), Duration.ofNanos(hold + ownHoldNanos), outcome);
         } finally {
             lock.unlock();
         }

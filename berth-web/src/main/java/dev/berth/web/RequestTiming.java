@@ -16,8 +16,10 @@ import java.time.Duration;
  * @param path the request path, without the query string
  * @param status the status the client got
  * @param total from the middleware's start to the end of the response
- * @param connectionWait time spent getting a connection and beginning the transaction (zero without one)
- * @param connectionHold time from getting the connection to giving it back (zero without one)
+ * @param connectionWait time spent getting a connection and beginning the transaction (zero without one), plus
+ *     the wait of units of work the handler reported with {@link RequestSession#addConnectionTime}
+ * @param connectionHold time from getting the connection to giving it back (zero without one), plus the hold
+ *     of units of work the handler reported with {@link RequestSession#addConnectionTime}
  * @param outcome what became of the request's transaction
  */
 public record RequestTiming(String method, String path, int status, Duration total, Duration connectionWait,
@@ -44,7 +46,7 @@ public record RequestTiming(String method, String path, int status, Duration tot
     @Override
     public String toString() {
         return method + " " + path + " -> " + status + " in " + millis(total) + " (connection: "
-                + (outcome == Outcome.NO_CONNECTION && connectionWait.isZero() ? "none"
+                + (outcome == Outcome.NO_CONNECTION && connectionWait.isZero() && connectionHold.isZero() ? "none"
                         : "waited " + millis(connectionWait) + ", held " + millis(connectionHold))
                 + "; " + outcome + ")";
     }

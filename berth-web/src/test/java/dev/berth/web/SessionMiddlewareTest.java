@@ -219,6 +219,33 @@ class SessionMiddlewareTest {
     }
 
     @Test
+    void connectionTimeOfUnitsOfWorkOutsideTheSessionIsReportedWithTheRequest() throws Exception {
+        middleware.handle("POST", "/core/own-transaction", () -> {
+            long asked = System.nanoTime();
+            long[] leased = new long[1];
+            database.db.transaction(tx -> {
+                leased[0] = System.nanoTime();
+                database.insertNote(tx.connection(), "core-own");
+                return null;
+            });
+            long done = System.nanoTime();
+            RequestSession.addConnectionTime(Duration.ofNanos(leased[0] - asked), Duration.ofNanos(done - leased[0]));
+            RequestSession.addConnectionTime(Duration.ofMillis(3), Duration.ofMillis(40)); // a second unit
+            return 201;
+        });
+
+        RequestTiming timing = timingOf("/core/own-transaction");
+        assertThat(database.notesWith("core-own")).isEqualTo(1);
+        assertThat(timing.outcome()).isEqualTo(Outcome.NO_CONNECTION);
+        assertThat(timing.connectionWait()).isGreaterThanOrEqualTo(Duration.ofMillis(3));
+        assertThat(timing.connectionHold()).isGreaterThan(Duration.ofMillis(40));
+        assertThat(timing.toString()).contains("(connection: waited ").doesNotContain("connection: none");
+        assertThatThrownBy(() -> RequestSession.addConnectionTime(Duration.ofMillis(-1), Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not be negative");
+        RequestSession.addConnectionTime(Duration.ofMillis(1), Duration.ofMillis(1)); // outside a request: nothing happens
+    }
+
+    @Test
     void negativeSlowThresholdIsRefused() {
         assertThatThrownBy(() -> SessionMiddleware.builder(database.db).slowRequestThreshold(Duration.ofMillis(-1)))
                 .isInstanceOf(IllegalArgumentException.class)
