@@ -5,6 +5,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import redis.clients.jedis.params.SetParams;
@@ -26,7 +28,8 @@ import redis.clients.jedis.params.SetParams;
  * }
  *
  * <p>Thread-safe. Concurrent {@code get}s of one key in one process run the loader once; the others wait
- * for its result. A {@code null} result is not cached.
+ * for its result. No lock is held while Redis or the loader runs, so a slow key delays only its own callers.
+ * A {@code null} result is not cached.
  *
  * @param <V> the cached value type
  */
@@ -36,7 +39,10 @@ public final class QueryCache<V> {
     private final Duration ttl;
     private final Function<? super V, String> encode;
     private final Function<String, ? extends V> decode;
+    /** The in-process tier; {@code null} when it is off ({@code localSize(0)}). */
     private final Cache<String, V> local;
+    /** Loads under way, one per key: later callers of the key wait for it instead of loading again. */
+    private final ConcurrentHashMap<String, CompletableFuture<V>> loading = new ConcurrentHashMap<>();
     private final AtomicLong localHits = new AtomicLong();
     private final AtomicLong redisHits = new AtomicLong();
     private final AtomicLong loads = new AtomicLong();
@@ -47,11 +53,15 @@ public final class QueryCache<V> {
         this.ttl = b.ttl;
         this.encode = b.encode;
         this.decode = b.decode;
-        Caffeine<Object, Object> caffeine = Caffeine.newBuilder().maximumSize(b.localSize);
-        if (!b.localTtl.isZero()) {
-            caffeine.expireAfterWrite(b.localTtl);
+        if (b.localSize == 0) {
+            this.local = null;
+        } else {
+            Caffeine<Object, Object> caffeine = Caffeine.newBuilder().maximumSize(b.localSize);
+            if (!b.localTtl.isZero()) {
+                caffeine.expireAfterWrite(b.localTtl);
+            }
+            this.local = caffeine.build();
         }
-        this.local = caffeine.build();
     }
 
     /**
@@ -77,35 +87,55 @@ public final class QueryCache<V> {
      */
     public V get(String key, Callable<? extends V> loader) throws Exception {
         Objects.requireNonNull(key, "key");
-        boolean[] computed = new boolean[1];
-        V value;
+        if (local != null) {
+            V hit = local.getIfPresent(key);
+            if (hit != null) {
+                localHits.incrementAndGet();
+                return hit;
+            }
+        }
+        CompletableFuture<V> mine = new CompletableFuture<>();
+        CompletableFuture<V> running = loading.putIfAbsent(key, mine);
+        if (running != null) {
+            return await(running); // another caller is loading this key: its result serves both
+        }
         try {
-            value = local.get(key, k -> {
-                computed[0] = true;
-                return load(k, loader);
-            });
-        } catch (LoaderFailure e) {
-            throw e.failure;
+            V value = load(key, loader);
+            // Only a load still registered may fill the local tier: an invalidate() meanwhile removed it, and the
+            // value it read may predate the change that invalidated the key.
+            if (local != null && value != null && loading.remove(key, mine)) {
+                local.put(key, value);
+            }
+            mine.complete(value);
+            return value;
+        } catch (Exception | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            loading.remove(key, mine);
         }
-        if (!computed[0]) {
-            localHits.incrementAndGet();
-        }
-        return value;
     }
 
-    private V load(String key, Callable<? extends V> loader) {
+    private static <V> V await(CompletableFuture<V> running) throws Exception {
+        try {
+            return running.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof Exception failure) {
+                throw failure;
+            }
+            throw (Error) e.getCause();
+        }
+    }
+
+    /** Redis, then the loader; no lock is held, so a slow loader or Redis delays only the callers of this key. */
+    private V load(String key, Callable<? extends V> loader) throws Exception {
         String cached = redis.client().get(prefix + key);
         if (cached != null) {
             redisHits.incrementAndGet();
             return decode.apply(cached);
         }
-        V value;
-        try {
-            loads.incrementAndGet();
-            value = loader.call();
-        } catch (Exception e) {
-            throw new LoaderFailure(e);
-        }
+        loads.incrementAndGet();
+        V value = loader.call();
         if (value != null) {
             redis.client().set(prefix + key, encode.apply(value), SetParams.setParams().px(ttl.toMillis()));
         }
@@ -118,7 +148,10 @@ public final class QueryCache<V> {
      * @param key the key to forget
      */
     public void invalidate(String key) {
-        local.invalidate(key);
+        loading.remove(key); // a load under way no longer fills the local tier
+        if (local != null) {
+            local.invalidate(key);
+        }
         redis.client().del(prefix + key);
     }
 
@@ -140,17 +173,6 @@ public final class QueryCache<V> {
      * @param loads loader runs
      */
     public record Stats(long localHits, long redisHits, long loads) {
-    }
-
-    /** Carries a loader's checked exception through Caffeine. */
-    private static final class LoaderFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        private final transient Exception failure;
-
-        LoaderFailure(Exception failure) {
-            super(failure.toString(), failure, false, false);
-            this.failure = failure;
-        }
     }
 
     /**

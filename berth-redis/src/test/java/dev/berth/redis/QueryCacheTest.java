@@ -114,4 +114,69 @@ class QueryCacheTest {
         assertThat(redis.client().exists(prefix + "42")).isFalse();
         assertThat(cache.get("42", () -> "ok")).isEqualTo("ok");
     }
+
+    @Test
+    void withoutALocalTierEveryGetAsksRedisAndTheLoaderRunsOnce() throws Exception {
+        QueryCache<String> cache = QueryCache.<String>builder(redis, s -> s, s -> s)
+                .prefix(SharedRedis.key("nolocal") + ":").localSize(0).build();
+        AtomicInteger loads = new AtomicInteger();
+        for (int i = 0; i < 3; i++) {
+            assertThat(cache.get("7", () -> "v" + loads.incrementAndGet())).isEqualTo("v1");
+        }
+        assertThat(cache.stats()).isEqualTo(new QueryCache.Stats(0, 2, 1));
+    }
+
+    @Test
+    void aSlowLoadDelaysOnlyItsOwnKey() throws Exception {
+        QueryCache<String> cache = cache(SharedRedis.key("slow") + ":");
+        CountDownLatch loading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<String> slow = threads.submit(() -> cache.get("slow", () -> {
+                loading.countDown();
+                release.await();
+                return "late";
+            }));
+            loading.await();
+            // Other keys, many of them (some share the slow key's hash bin), answer while the slow load is stuck.
+            for (int k = 0; k < 200; k++) {
+                String key = Integer.toString(k);
+                assertThat(threads.submit(() -> cache.get(key, () -> "v" + key)).get(5, TimeUnit.SECONDS)).isEqualTo("v" + key);
+            }
+            Future<String> sameKey = threads.submit(() -> cache.get("slow", () -> "second load"));
+            assertThat(sameKey.isDone()).isFalse();
+            release.countDown();
+            assertThat(slow.get(5, TimeUnit.SECONDS)).isEqualTo("late");
+            assertThat(sameKey.get(5, TimeUnit.SECONDS)).isIn("late"); // it waited for the load under way
+        }
+    }
+
+    @Test
+    void aValueLoadedWhileTheKeyWasInvalidatedIsNotKeptLocally() throws Exception {
+        String prefix = SharedRedis.key("race") + ":";
+        QueryCache<String> cache = cache(prefix);
+        CountDownLatch loading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<String> stale = threads.submit(() -> cache.get("42", () -> {
+                loading.countDown();
+                release.await();
+                return "before the change";
+            }));
+            loading.await();
+            cache.invalidate("42"); // the row changed while the old value was being read
+            release.countDown();
+            assertThat(stale.get(5, TimeUnit.SECONDS)).isEqualTo("before the change");
+        }
+        redis.client().del(prefix + "42"); // what a second invalidation after the change would do
+        assertThat(cache.get("42", () -> "after the change")).isEqualTo("after the change");
+    }
+
+    @Test
+    void aFailedLoadReachesEveryWaiterAndIsNotCached() throws Exception {
+        QueryCache<String> cache = cache(SharedRedis.key("fail") + ":");
+        assertThatThrownBy(() -> cache.get("1", () -> { throw new IOException("database down"); }))
+                .isInstanceOf(IOException.class).hasMessage("database down");
+        assertThat(cache.get("1", () -> "recovered")).isEqualTo("recovered");
+    }
 }
