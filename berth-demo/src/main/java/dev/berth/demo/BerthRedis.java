@@ -53,7 +53,7 @@ final class BerthRedis implements DemoRedis {
                 .build();
         this.counters = prefix + "requests";
         this.channel = prefix + "transfers";
-        this.view = PoolView.berth(POOL, "redis", redis::stats, null, registry);
+        this.view = PoolView.berth(POOL, "redis", redis::stats, redis::report, registry);
     }
 
     @Override

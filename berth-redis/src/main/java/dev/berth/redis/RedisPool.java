@@ -2,6 +2,7 @@ package dev.berth.redis;
 
 import dev.berth.pool.Pool;
 import dev.berth.pool.PoolConfig;
+import dev.berth.pool.PoolReport;
 import dev.berth.pool.PoolStats;
 import dev.berth.scope.Scope;
 import dev.berth.scope.ScopeAction;
@@ -248,6 +249,20 @@ public final class RedisPool implements AutoCloseable {
     /** @return the pool's counters and latency percentiles */
     public PoolStats stats() {
         return pool.stats();
+    }
+
+    /**
+     * Who holds the pool's connections right now: the longest holders with hold time, state ({@code "pipeline"},
+     * {@code "transaction (MULTI)"}, {@code "subscribed"}) and call site, as a starvation error would report them.
+     *
+     * {@snippet :
+     * System.out.println(redis.report());   // pool 'redis': total=8, idle=0, leased=8, waiting=3, ...; longest holders: ...
+     * }
+     *
+     * @return the pool's report, as text ({@code toString()}) and as data
+     */
+    public PoolReport report() {
+        return pool.report();
     }
 
     /** @return the server address, password hidden */

@@ -64,6 +64,22 @@ class RedisPoolTest {
     }
 
     @Test
+    void reportNamesWhoHoldsTheConnectionsTheirStateAndCallSite() {
+        try (RedisPool redis = pool(PoolConfig.builder().name("redis-report").maxSize(2));
+             Jedis held = redis.lease()) {
+            held.ping();
+            var report = redis.report();
+            assertThat(report.stats().leased()).isEqualTo(1);
+            assertThat(report.holders()).hasSize(1);
+            assertThat(report.holders().getFirst().state()).isEqualTo("leased Jedis");
+            assertThat(report.holders().getFirst().thread()).isEqualTo(Thread.currentThread().getName());
+            assertThat(String.valueOf(report.holders().getFirst().site()))
+                    .contains("RedisPoolTest.reportNamesWhoHoldsTheConnectionsTheirStateAndCallSite");
+            assertThat(report.toString()).contains("pool 'redis-report'").contains("leased Jedis");
+        }
+    }
+
+    @Test
     void aJedisClientOfYourOwnRunsOnTheSamePool() {
         try (RedisPool redis = pool(PoolConfig.builder().maxSize(2));
              RedisClient own = RedisClient.builder()
