@@ -93,6 +93,21 @@ final class EntryTable<R> {
         return idle;
     }
 
+    /**
+     * Entries that are idle or held by housekeeping for a check (which publishes them idle again unless it retires
+     * them, and a retirement asks for a replacement itself): what counts towards {@code minIdle}.
+     */
+    int restingCount() {
+        int resting = 0;
+        for (PooledEntry<R> entry : entries) {
+            int state = entry.state();
+            if (state == PooledEntry.IDLE || state == PooledEntry.RESERVED) {
+                resting++;
+            }
+        }
+        return resting;
+    }
+
     /** Takes a slot for a resource about to be created; false when the pool is full. */
     boolean reserveSlot() {
         while (true) {

@@ -412,7 +412,8 @@ final class FairPool<R> implements Pool<R> {
     }
 
     private boolean wantsMore(int inFlight) {
-        return queue.count() > inFlight || table.idleCount() + inFlight < config.minIdle();
+        // an entry housekeeping is checking is not missing: counting it out would create a spare (then evicted)
+        return queue.count() > inFlight || table.restingCount() + inFlight < config.minIdle();
     }
 
     private void createOne() {
