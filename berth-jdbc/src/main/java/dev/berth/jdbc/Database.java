@@ -309,6 +309,9 @@ public final class Database implements AutoCloseable {
         R call() throws Exception;
     }
 
+    /** How often a cancelled asynchronous transaction's statements are cancelled again until its body ends. */
+    private static final Duration CANCEL_REPEAT = Duration.ofMillis(100);
+
     private <R> CompletionStage<R> async(Call<R> call) {
         CompletableFuture<R> future = new CompletableFuture<>();
         Thread thread = asyncThreads.newThread(() -> {
@@ -321,7 +324,26 @@ public final class Database implements AutoCloseable {
         future.whenComplete((result, failure) -> {
             if (future.isCancelled()) {
                 watch.cancelStatementsOf(thread);
-                thread.interrupt();
+                // A cancel request stops only the statement running when it reaches the server; the body may start
+                // its next one a moment later. So keep asking until the body has ended (it rolls back then). The
+                // body is interrupted only if a round of cancelling did not end it (it waits on something else):
+                // interrupting a virtual thread blocked in a socket read closes the connection, and the server
+                // would then run the statement to its end, holding its locks, with nobody left to cancel it.
+                Thread.ofVirtual().name("berth-cancel-" + thread.getName()).start(() -> {
+                    try {
+                        boolean interrupted = false;
+                        while (!thread.join(CANCEL_REPEAT)) {
+                            watch.cancelStatementsOf(thread);
+                            if (!interrupted && !thread.join(CANCEL_REPEAT)) {
+                                watch.cancelStatementsOf(thread);
+                                thread.interrupt();
+                                interrupted = true;
+                            }
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
             }
         });
         thread.start();

@@ -124,6 +124,33 @@ class DatabaseSessionTest {
         assertThat(rows(9)).isZero();
     }
 
+    @Test
+    void cancellingWhileTheBodyIsBetweenStatementsStillStopsItsNextStatement() throws Exception {
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        CompletableFuture<Long> running = PG.db().transactionAsync(tx -> {
+            update(tx.connection(), "insert into " + TABLE + " values (10)");
+            inside.countDown();
+            boolean go = false;
+            while (!go) { // work that does not answer interrupts, such as computing: the cancel finds no statement
+                try {
+                    go = proceed.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException ignoredOnPurpose) {
+                    // keep going, as code that swallows interrupts would
+                }
+            }
+            return queryLong(tx.connection(), "select count(*) from pg_sleep(60) as cancel_me_10");
+        }).toCompletableFuture();
+        assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
+        running.cancel(true);
+        proceed.countDown(); // only now does the body send its long statement
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> PG.dataSource().stats().leased() == 0);
+        assertThat(queryLong("select count(*) from pg_stat_activity where query like '%cancel_me_10%' and pid <> pg_backend_pid()"))
+                .isZero();
+        assertThat(rows(10)).isZero();
+    }
+
     private static long rowsUnchecked(int id) {
         try {
             return rows(id);
