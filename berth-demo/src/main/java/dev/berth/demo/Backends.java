@@ -25,20 +25,73 @@ final class Backends implements AutoCloseable {
     final DataSource dataSource;
     final Database db;
     final PoolView primary;
-    private final AutoCloseable closeDataSource;
+    /** Every database pool: the primary, then the replicas ({@code replica-1}, ...). */
+    final List<PoolView> views;
+    private final List<AutoCloseable> closers;
 
-    private Backends(DataSource dataSource, PoolView primary, AutoCloseable closeDataSource) {
-        this.dataSource = dataSource;
-        this.db = Database.builder().name(PRIMARY).primary(dataSource).build();
-        this.primary = primary;
-        this.closeDataSource = closeDataSource;
+    /** One database pool: its name, data source, what the dashboard shows of it, and how to close it. */
+    record Opened(String name, DataSource dataSource, PoolView view, AutoCloseable closer) {
     }
 
-    /** Opens the primary pool; it starts on first use (berth) or at once (HikariCP, which fails fast). */
+    /** Every database pool, the primary first. */
+    final List<Opened> databases;
+
+    private Backends(Opened primary, List<Opened> replicas) {
+        this.dataSource = primary.dataSource();
+        var builder = Database.builder().name(PRIMARY).primary(primary.dataSource());
+        for (Opened replica : replicas) {
+            builder.replica(replica.dataSource());
+        }
+        this.db = builder.build();
+        this.primary = primary.view();
+        var all = new java.util.ArrayList<PoolView>();
+        var closing = new java.util.ArrayList<AutoCloseable>();
+        all.add(primary.view());
+        closing.add(primary.closer());
+        for (Opened replica : replicas) {
+            all.add(replica.view());
+            closing.add(replica.closer());
+        }
+        this.views = List.copyOf(all);
+        this.closers = List.copyOf(closing);
+        var databases = new java.util.ArrayList<Opened>();
+        databases.add(primary);
+        databases.addAll(replicas);
+        this.databases = List.copyOf(databases);
+    }
+
+    /**
+     * Opens the primary pool and one pool per replica; they start on first use (berth) or at once (HikariCP,
+     * which fails fast). A pool that fails to open closes the ones opened before it.
+     */
     static Backends openDatabase(DemoConfig config, String databaseUrl, MeterRegistry registry) {
+        List<Opened> opened = new java.util.ArrayList<>();
+        try {
+            Opened primary = open(config, PRIMARY, databaseUrl, registry);
+            opened.add(primary);
+            List<Opened> replicas = new java.util.ArrayList<>();
+            for (int i = 0; i < config.replicaUrls().size(); i++) {
+                Opened replica = open(config, "replica-" + (i + 1), config.replicaUrls().get(i), registry);
+                opened.add(replica);
+                replicas.add(replica);
+            }
+            return new Backends(primary, replicas);
+        } catch (RuntimeException e) {
+            for (Opened o : opened) {
+                try {
+                    o.closer().close();
+                } catch (Exception cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static Opened open(DemoConfig config, String name, String url, MeterRegistry registry) {
         return switch (config.pools()) {
-            case BERTH -> berth(config, databaseUrl, registry);
-            case HIKARI -> hikari(config, databaseUrl, registry);
+            case BERTH -> berth(config, name, url, registry);
+            case HIKARI -> hikari(config, name, url, registry);
         };
     }
 
@@ -50,16 +103,16 @@ final class Backends implements AutoCloseable {
         };
     }
 
-    private static Backends berth(DemoConfig config, String url, MeterRegistry registry) {
+    private static Opened berth(DemoConfig config, String name, String url, MeterRegistry registry) {
         BerthDataSource ds = BerthDataSource.fromUrl(url);
-        ds.setPoolName(PRIMARY);
+        ds.setPoolName(name);
         ds.setMaximumPoolSize(config.poolSize());
         ds.setConnectionTimeout(config.acquireTimeout().toMillis());
         ds.setCallSites(true);                      // the dashboard and the starvation report name where leases were taken
         ds.setLeakDetectionThreshold(10_000);
-        PoolMetrics metrics = PoolMetrics.install(registry, PRIMARY, "jdbc", ds::setPoolListener, ds::stats);
-        PoolView view = PoolView.berth(PRIMARY, "postgresql", ds::stats, ds::report, registry);
-        return new Backends(ds, view, () -> {
+        PoolMetrics metrics = PoolMetrics.install(registry, name, "jdbc", ds::setPoolListener, ds::stats);
+        PoolView view = PoolView.berth(name, "postgresql", ds::stats, ds::report, registry);
+        return new Opened(name, ds, view, () -> {
             try {
                 ds.close();
             } finally {
@@ -68,7 +121,7 @@ final class Backends implements AutoCloseable {
         });
     }
 
-    private static Backends hikari(DemoConfig config, String url, MeterRegistry registry) {
+    private static Opened hikari(DemoConfig config, String name, String url, MeterRegistry registry) {
         HikariConfig hc = new HikariConfig();
         // BerthDataSource reads DATABASE_URL's postgres://user:password@host/db form; HikariCP wants the parts.
         try (BerthDataSource parsed = BerthDataSource.fromUrl(url)) {
@@ -76,23 +129,23 @@ final class Backends implements AutoCloseable {
             hc.setUsername(parsed.getUsername());
             hc.setPassword(parsed.getPassword());
         }
-        hc.setPoolName(PRIMARY);
+        hc.setPoolName(name);
         hc.setMaximumPoolSize(config.poolSize());
         hc.setConnectionTimeout(Math.max(250, config.acquireTimeout().toMillis()));   // HikariCP's smallest
         hc.setLeakDetectionThreshold(10_000);
         hc.setMetricRegistry(registry);
         HikariDataSource ds = new HikariDataSource(hc);
-        PoolView view = () -> hikariSnapshot(ds, registry);
-        return new Backends(ds, view, ds::close);
+        PoolView view = () -> hikariSnapshot(name, ds, registry);
+        return new Opened(name, ds, view, ds::close);
     }
 
-    private static PoolView.Snapshot hikariSnapshot(HikariDataSource ds, MeterRegistry registry) {
+    private static PoolView.Snapshot hikariSnapshot(String name, HikariDataSource ds, MeterRegistry registry) {
         HikariPoolMXBean pool = ds.getHikariPoolMXBean();
-        Timer acquire = registry.find("hikaricp.connections.acquire").tag("pool", PRIMARY).timer();
-        Timer usage = registry.find("hikaricp.connections.usage").tag("pool", PRIMARY).timer();
-        Timer creation = registry.find("hikaricp.connections.creation").tag("pool", PRIMARY).timer();
-        Counter timeouts = registry.find("hikaricp.connections.timeout").tag("pool", PRIMARY).counter();
-        return new PoolView.Snapshot(PRIMARY, "postgresql", ds.getMaximumPoolSize(), pool.getTotalConnections(),
+        Timer acquire = registry.find("hikaricp.connections.acquire").tag("pool", name).timer();
+        Timer usage = registry.find("hikaricp.connections.usage").tag("pool", name).timer();
+        Timer creation = registry.find("hikaricp.connections.creation").tag("pool", name).timer();
+        Counter timeouts = registry.find("hikaricp.connections.timeout").tag("pool", name).counter();
+        return new PoolView.Snapshot(name, "postgresql", ds.getMaximumPoolSize(), pool.getTotalConnections(),
                 pool.getIdleConnections(), pool.getActiveConnections(), pool.getThreadsAwaitingConnection(),
                 creation == null ? 0 : creation.count(), 0, timeouts == null ? 0 : (long) timeouts.count(), 0,
                 PoolView.Latency.of(acquire), PoolView.Latency.of(usage), List.of());
@@ -100,10 +153,25 @@ final class Backends implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        Exception failure = null;
         try {
             db.close();
-        } finally {
-            closeDataSource.close();
+        } catch (Exception e) {
+            failure = e;
+        }
+        for (AutoCloseable closer : closers) {
+            try {
+                closer.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 }

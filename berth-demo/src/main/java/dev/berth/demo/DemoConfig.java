@@ -2,6 +2,7 @@ package dev.berth.demo;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -18,6 +19,8 @@ import java.util.Properties;
  * <tr><td>--port</td><td>berth.demo.port</td><td>PORT</td><td>8080; 0 picks a free port</td></tr>
  * <tr><td>--pools</td><td>berth.demo.pools</td><td>DEMO_POOLS</td><td>berth; hikari wires HikariCP and JedisPool</td></tr>
  * <tr><td>--database-url</td><td>berth.demo.databaseUrl</td><td>DATABASE_URL</td><td>none: an embedded PostgreSQL</td></tr>
+ * <tr><td>--replica-urls</td><td>berth.demo.replicaUrls</td><td>DEMO_REPLICA_URLS</td><td>none; comma-separated
+ *     PostgreSQL URLs of read replicas, each its own pool (GET requests read there)</td></tr>
  * <tr><td>--redis-url</td><td>berth.demo.redisUrl</td><td>REDIS_URL</td><td>none: an embedded Redis</td></tr>
  * <tr><td>--pool-size</td><td>berth.demo.poolSize</td><td>DEMO_POOL_SIZE</td><td>10 connections per pool</td></tr>
  * <tr><td>--acquire-timeout</td><td>berth.demo.acquireTimeout</td><td>DEMO_ACQUIRE_TIMEOUT</td><td>1s: a starved
@@ -31,6 +34,7 @@ import java.util.Properties;
  * @param port the port, 0 for any free one
  * @param pools which pools serve the same API
  * @param databaseUrl the PostgreSQL URL, or {@code null} for an embedded server
+ * @param replicaUrls read replicas (GET requests read there), each a pool of its own on the dashboard; may be empty
  * @param redisUrl the Redis URL, or {@code null} for an embedded server
  * @param poolSize the most connections of each pool
  * @param acquireTimeout the longest wait for a pooled connection before the request fails with 503
@@ -38,8 +42,8 @@ import java.util.Properties;
  * @param filesDir where uploads are kept, or {@code null} for a temporary directory
  * @param slowRequest requests at least this slow are logged and listed on the dashboard
  */
-record DemoConfig(String host, int port, Pools pools, String databaseUrl, String redisUrl, int poolSize,
-                  Duration acquireTimeout, long maxUploadBytes, Path filesDir, Duration slowRequest) {
+record DemoConfig(String host, int port, Pools pools, String databaseUrl, List<String> replicaUrls, String redisUrl,
+                  int poolSize, Duration acquireTimeout, long maxUploadBytes, Path filesDir, Duration slowRequest) {
 
     /** Which pools the service runs on; the API is the same. */
     enum Pools {
@@ -54,44 +58,49 @@ record DemoConfig(String host, int port, Pools pools, String databaseUrl, String
         Objects.requireNonNull(pools, "pools");
         Objects.requireNonNull(acquireTimeout, "acquireTimeout");
         Objects.requireNonNull(slowRequest, "slowRequest");
+        replicaUrls = List.copyOf(replicaUrls);
     }
 
     /** @return the defaults, on embedded servers */
     static DemoConfig defaults() {
-        return new DemoConfig("127.0.0.1", 8080, Pools.BERTH, null, null, 10, Duration.ofSeconds(1), 10L << 20, null,
+        return new DemoConfig("127.0.0.1", 8080, Pools.BERTH, null, List.of(), null, 10, Duration.ofSeconds(1), 10L << 20, null,
                 Duration.ofMillis(100));
     }
 
     DemoConfig withPort(int value) {
-        return new DemoConfig(host, value, pools, databaseUrl, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest);
+        return new DemoConfig(host, value, pools, databaseUrl, replicaUrls, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest);
     }
 
     DemoConfig withPools(Pools value) {
-        return new DemoConfig(host, port, value, databaseUrl, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest);
+        return new DemoConfig(host, port, value, databaseUrl, replicaUrls, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest);
     }
 
     DemoConfig withDatabaseUrl(String value) {
-        return new DemoConfig(host, port, pools, value, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest);
+        return new DemoConfig(host, port, pools, value, replicaUrls, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest);
+    }
+
+    DemoConfig withReplicaUrls(List<String> value) {
+        return new DemoConfig(host, port, pools, databaseUrl, value, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest);
     }
 
     DemoConfig withRedisUrl(String value) {
-        return new DemoConfig(host, port, pools, databaseUrl, value, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest);
+        return new DemoConfig(host, port, pools, databaseUrl, replicaUrls, value, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest);
     }
 
     DemoConfig withPoolSize(int value) {
-        return new DemoConfig(host, port, pools, databaseUrl, redisUrl, value, acquireTimeout, maxUploadBytes, filesDir, slowRequest);
+        return new DemoConfig(host, port, pools, databaseUrl, replicaUrls, redisUrl, value, acquireTimeout, maxUploadBytes, filesDir, slowRequest);
     }
 
     DemoConfig withAcquireTimeout(Duration value) {
-        return new DemoConfig(host, port, pools, databaseUrl, redisUrl, poolSize, value, maxUploadBytes, filesDir, slowRequest);
+        return new DemoConfig(host, port, pools, databaseUrl, replicaUrls, redisUrl, poolSize, value, maxUploadBytes, filesDir, slowRequest);
     }
 
     DemoConfig withSlowRequest(Duration value) {
-        return new DemoConfig(host, port, pools, databaseUrl, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, value);
+        return new DemoConfig(host, port, pools, databaseUrl, replicaUrls, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, value);
     }
 
     DemoConfig withMaxUploadBytes(long value) {
-        return new DemoConfig(host, port, pools, databaseUrl, redisUrl, poolSize, acquireTimeout, value, filesDir, slowRequest);
+        return new DemoConfig(host, port, pools, databaseUrl, replicaUrls, redisUrl, poolSize, acquireTimeout, value, filesDir, slowRequest);
     }
 
     /**
@@ -116,6 +125,9 @@ record DemoConfig(String host, int port, Pools pools, String databaseUrl, String
                     + source.get("pools", "DEMO_POOLS", "") + "' but must be berth (berth's pools) or hikari (HikariCP and JedisPool)");
         };
         String databaseUrl = blankToNull(source.get("database-url", "DATABASE_URL", null));
+        String replicas = blankToNull(source.get("replica-urls", "DEMO_REPLICA_URLS", null));
+        List<String> replicaUrls = replicas == null ? List.of()
+                : java.util.Arrays.stream(replicas.split(",")).map(String::strip).filter(u -> !u.isEmpty()).toList();
         String redisUrl = blankToNull(source.get("redis-url", "REDIS_URL", null));
         int poolSize = source.integer("pool-size", "DEMO_POOL_SIZE", d.poolSize(), 1, 1_000, "10 suits most machines");
         Duration acquireTimeout = source.duration("acquire-timeout", "DEMO_ACQUIRE_TIMEOUT", d.acquireTimeout());
@@ -126,7 +138,7 @@ record DemoConfig(String host, int port, Pools pools, String databaseUrl, String
         long maxUpload = source.bytes("max-upload", "DEMO_MAX_UPLOAD", d.maxUploadBytes());
         String files = blankToNull(source.get("files-dir", "DEMO_FILES_DIR", null));
         Duration slow = source.duration("slow-request", "DEMO_SLOW_REQUEST", d.slowRequest());
-        return new DemoConfig(host, port, pools, databaseUrl, redisUrl, poolSize, acquireTimeout, maxUpload,
+        return new DemoConfig(host, port, pools, databaseUrl, replicaUrls, redisUrl, poolSize, acquireTimeout, maxUpload,
                 files == null ? null : Path.of(files), slow);
     }
 
@@ -139,6 +151,7 @@ record DemoConfig(String host, int port, Pools pools, String databaseUrl, String
                   --port N                 port, 0 for a free one (PORT; default 8080)
                   --pools berth|hikari     berth's pools, or HikariCP and JedisPool (DEMO_POOLS; default berth)
                   --database-url URL       postgres://user:password@host:5432/db (DATABASE_URL; default: embedded PostgreSQL)
+                  --replica-urls URL,...   read replicas, each its own pool; GET requests read there (DEMO_REPLICA_URLS; default none)
                   --redis-url URL          redis://host:6379 (REDIS_URL; default: embedded Redis)
                   --pool-size N            connections per pool (DEMO_POOL_SIZE; default 10)
                   --acquire-timeout D      longest wait for a connection, e.g. 1s or 500ms (DEMO_ACQUIRE_TIMEOUT; default 1s)
@@ -222,7 +235,7 @@ record DemoConfig(String host, int port, Pools pools, String databaseUrl, String
 
     /** Where a setting comes from: the command line, then system properties, then the environment. */
     private record Source(Map<String, String> options, Properties properties, Map<String, String> env) {
-        static final java.util.List<String> KNOWN = java.util.List.of("help", "host", "port", "pools", "database-url",
+        static final java.util.List<String> KNOWN = java.util.List.of("help", "host", "port", "pools", "database-url", "replica-urls",
                 "redis-url", "pool-size", "acquire-timeout", "max-upload", "files-dir", "slow-request");
 
         String get(String option, String envName, String fallback) {

@@ -103,12 +103,12 @@ final class DemoServer implements AutoCloseable {
             AtomicReference<URI> self = new AtomicReference<>();
             LoadGenerator load = new LoadGenerator(self::get);
             Starvation starvation = new Starvation(backends.dataSource, config.poolSize(), config.acquireTimeout());
-            Health health = new Health(backends.dataSource, backends.primary, redis);
+            Health health = new Health(backends.databases, redis);
             Transfers transfers = new Transfers(backends.db);
             io.micrometer.core.instrument.FunctionCounter.builder("demo.transfers.retries", transfers, Transfers::retries)
                     .description("Transfers re-run after a serialization failure or deadlock").register(registry);
             Api api = new Api(new Api.Services(redis, transfers, events, files,
-                    List.of(backends.primary, redis.pool()), slow, load, starvation, health, registry, config.pools()));
+                    poolViews(backends, redis), slow, load, starvation, health, registry, config.pools()));
 
             WebServer server = WebServer.builder()
                     .host(config.host())
@@ -229,6 +229,13 @@ final class DemoServer implements AutoCloseable {
     /** @return what {@link #close()} does, for the last line the demo prints */
     String closedSummary() {
         return "server closed, every pool closed" + (embedded ? ", embedded servers stopped" : "");
+    }
+
+    /** What the dashboard shows: every database pool (the primary, then the replicas), then Redis. */
+    private static List<PoolView> poolViews(Backends backends, DemoRedis redis) {
+        List<PoolView> views = new java.util.ArrayList<>(backends.views);
+        views.add(redis.pool());
+        return List.copyOf(views);
     }
 
     /** Stops the server, closes every pool and stops the embedded servers; idempotent. */

@@ -3,20 +3,17 @@ package dev.berth.demo;
 import java.sql.Connection;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import javax.sql.DataSource;
 
 /**
  * {@code GET /health}: each pool is UP when it lends a connection that answers (a PostgreSQL connection that is
  * valid within 2 s, a Redis PING) and DOWN with the reason otherwise. The whole is UP when every pool is.
  */
 final class Health {
-    private final DataSource primary;
-    private final PoolView primaryView;
+    private final java.util.List<Backends.Opened> databases;
     private final DemoRedis redis;
 
-    Health(DataSource primary, PoolView primaryView, DemoRedis redis) {
-        this.primary = primary;
-        this.primaryView = primaryView;
+    Health(java.util.List<Backends.Opened> databases, DemoRedis redis) {
+        this.databases = java.util.List.copyOf(databases);
         this.redis = redis;
     }
 
@@ -33,13 +30,15 @@ final class Health {
 
     Report check() {
         Map<String, PoolHealth> pools = new LinkedHashMap<>();
-        pools.put("primary", of(primaryView, () -> {
-            try (Connection c = primary.getConnection()) {
-                if (!c.isValid(2)) {
-                    throw new IllegalStateException("the connection did not answer within 2 s");
+        for (Backends.Opened database : databases) {
+            pools.put(database.name(), of(database.view(), () -> {
+                try (Connection c = database.dataSource().getConnection()) {
+                    if (!c.isValid(2)) {
+                        throw new IllegalStateException("the connection did not answer within 2 s");
+                    }
                 }
-            }
-        }));
+            }));
+        }
         pools.put("redis", of(redis.pool(), redis::ping));
         boolean up = pools.values().stream().allMatch(p -> p.status().equals("UP"));
         return new Report(up ? "UP" : "DOWN", pools);
