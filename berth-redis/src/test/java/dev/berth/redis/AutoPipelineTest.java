@@ -179,7 +179,9 @@ class AutoPipelineTest {
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(
                     () -> redis.stats().created() - redis.stats().destroyed() == redis.stats().total());
             try (Jedis admin = REDIS.server().admin()) { // the killer's last round may have hit an idle pooled connection
-                assertThat(Long.parseLong(admin.get(key))).isBetween((long) ok.get(), 5000L);
+                // no key at all when the killer won every round (seen on a loaded machine): no increment landed
+                long landed = Long.parseLong(java.util.Objects.requireNonNullElse(admin.get(key), "0"));
+                assertThat(landed).isBetween((long) ok.get(), 5000L);
             }
         }
     }
