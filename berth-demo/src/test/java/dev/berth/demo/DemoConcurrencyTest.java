@@ -17,9 +17,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Concurrent transfers over HTTP keep the books straight: SERIALIZABLE with retry, on berth's pools. Needs
@@ -30,20 +29,9 @@ class DemoConcurrencyTest {
     private static final int TRANSFERS = 200;
     private static final long OPENING = 500;
 
-    private static DemoFixture demo;
-
-    @BeforeAll
-    static void start() throws Exception {
-        // A long acquire timeout: this test is about the books, not about starvation (see DemoStarvationTest).
-        demo = DemoFixture.start(settings -> settings.withAcquireTimeout(Duration.ofSeconds(20)));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (demo != null) {
-            demo.close();
-        }
-    }
+    // A long acquire timeout: this test is about the books, not about starvation (see DemoStarvationTest).
+    @RegisterExtension
+    static final DemoFixture demo = DemoFixture.perClass(settings -> settings.withAcquireTimeout(Duration.ofSeconds(20)));
 
     @Test
     void concurrentTransfersKeepTheTotalAndNeverOverdraw() throws Exception {

@@ -6,26 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The endpoints the dashboard reads, in the contract's shape; needs PostgreSQL and Redis (real or embedded). */
 class DemoDashboardEndpointsTest {
 
-    private static DemoFixture demo;
-
-    @BeforeAll
-    static void start() throws Exception {
-        demo = DemoFixture.start(settings -> settings.withSlowRequest(java.time.Duration.ZERO));   // every request is "slow"
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (demo != null) {
-            demo.close();
-        }
-    }
+    @RegisterExtension
+    static final DemoFixture demo = DemoFixture.perClass(settings -> settings.withSlowRequest(java.time.Duration.ZERO));   // every request is "slow"
 
     @Test
     void poolsListsBothPoolsInTheContractShape() {

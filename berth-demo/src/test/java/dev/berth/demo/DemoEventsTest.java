@@ -13,26 +13,14 @@ import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Transfer events reach a browser's event stream through Redis pub/sub; needs PostgreSQL and Redis (real or embedded). */
 class DemoEventsTest {
 
-    private static DemoFixture demo;
-
-    @BeforeAll
-    static void start() throws Exception {
-        demo = DemoFixture.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (demo != null) {
-            demo.close();
-        }
-    }
+    @RegisterExtension
+    static final DemoFixture demo = DemoFixture.perClass(settings -> settings);
 
     @Test
     void aTransferArrivesAsAServerSentEvent() throws Exception {

@@ -14,27 +14,15 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Uploads and downloads stream through berth-files, with a size limit of 256 KiB here; needs PostgreSQL and Redis. */
 class DemoFilesTest {
     private static final long LIMIT = 256 * 1024;
 
-    private static DemoFixture demo;
-
-    @BeforeAll
-    static void start() throws Exception {
-        demo = DemoFixture.start(settings -> settings.withMaxUploadBytes(LIMIT));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (demo != null) {
-            demo.close();
-        }
-    }
+    @RegisterExtension
+    static final DemoFixture demo = DemoFixture.perClass(settings -> settings.withMaxUploadBytes(LIMIT));
 
     @Test
     void uploadedFileComesBackByteForByteWithItsChecksum() throws Exception {

@@ -14,6 +14,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The demo running for a test, on an ephemeral loopback port, against the real servers: the PostgreSQL of
@@ -29,15 +32,46 @@ import java.util.function.UnaryOperator;
  *
  * <p>Also a small HTTP client for the tests ({@link #get}, {@link #post}, {@link #json}). Thread-safe.
  */
-final class DemoFixture implements AutoCloseable {
+final class DemoFixture implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final DemoServer server;
-    private final HttpClient http;
+    private final UnaryOperator<DemoConfig> settings;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private volatile DemoServer server;
 
-    private DemoFixture(DemoServer server) {
-        this.server = server;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private DemoFixture(UnaryOperator<DemoConfig> settings) {
+        this.settings = settings;
+    }
+
+    /**
+     * One demo for a whole test class: it starts before the class's first test and stops after its last.
+     *
+     * {@snippet :
+     * @RegisterExtension
+     * static final DemoFixture demo = DemoFixture.perClass(settings -> settings.withPoolSize(3));
+     * }
+     *
+     * @param settings changes to the test settings
+     * @return the fixture, started by JUnit
+     */
+    static DemoFixture perClass(UnaryOperator<DemoConfig> settings) {
+        return new DemoFixture(settings);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        launch();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        close();
+    }
+
+    private DemoFixture launch() throws Exception {
+        DemoConfig config = DemoConfig.defaults().withPort(0).withDatabaseUrl(databaseUrl()).withRedisUrl(redisUrl());
+        server = DemoServer.start(settings.apply(config));
+        return this;
     }
 
     /** @return the demo on berth's pools, with the default settings but an ephemeral port */
@@ -55,8 +89,7 @@ final class DemoFixture implements AutoCloseable {
      * @return the running demo
      */
     static DemoFixture start(UnaryOperator<DemoConfig> settings) throws Exception {
-        DemoConfig config = DemoConfig.defaults().withPort(0).withDatabaseUrl(databaseUrl()).withRedisUrl(redisUrl());
-        return new DemoFixture(DemoServer.start(settings.apply(config)));
+        return new DemoFixture(settings).launch();
     }
 
     /** The test PostgreSQL, as a URL with its user. */
@@ -148,6 +181,9 @@ final class DemoFixture implements AutoCloseable {
     @Override
     public void close() throws Exception {
         http.close();
-        server.close();
+        DemoServer running = server;
+        if (running != null) {
+            running.close();
+        }
     }
 }

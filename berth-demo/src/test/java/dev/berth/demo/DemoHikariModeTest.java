@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The same API wired with HikariCP and Jedis's JedisPool ({@code DEMO_POOLS=hikari}), for the side-by-side
@@ -14,19 +13,8 @@ import org.junit.jupiter.api.Test;
  */
 class DemoHikariModeTest {
 
-    private static DemoFixture demo;
-
-    @BeforeAll
-    static void start() throws Exception {
-        demo = DemoFixture.start(DemoConfig.Pools.HIKARI);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (demo != null) {
-            demo.close();
-        }
-    }
+    @RegisterExtension
+    static final DemoFixture demo = DemoFixture.perClass(settings -> settings.withPools(DemoConfig.Pools.HIKARI));
 
     @Test
     void transferAndCachedLookupWorkOnHikariAndJedisPool() {

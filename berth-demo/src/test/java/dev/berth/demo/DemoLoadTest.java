@@ -9,30 +9,18 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /** The built-in load: bounded, one at a time, loopback only; needs PostgreSQL and Redis (real or embedded). */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DemoLoadTest {
 
-    private static DemoFixture demo;
-
-    @BeforeAll
-    static void start() throws Exception {
-        demo = DemoFixture.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (demo != null) {
-            demo.close();   // also stops a load still running
-        }
-    }
+    @RegisterExtension   // closing it also stops a load still running
+    static final DemoFixture demo = DemoFixture.perClass(settings -> settings);
 
     @Test
     @Order(1)

@@ -7,10 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A starved pool answers 503 with Retry-After, and {@code POST /api/starve} returns berth's forensic report. Uses a
@@ -18,19 +17,8 @@ import org.junit.jupiter.api.Test;
  */
 class DemoStarvationTest {
 
-    private static DemoFixture demo;
-
-    @BeforeAll
-    static void start() throws Exception {
-        demo = DemoFixture.start(settings -> settings.withPoolSize(3).withAcquireTimeout(Duration.ofMillis(500)));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (demo != null) {
-            demo.close();
-        }
-    }
+    @RegisterExtension
+    static final DemoFixture demo = DemoFixture.perClass(settings -> settings.withPoolSize(3).withAcquireTimeout(Duration.ofMillis(500)));
 
     /** A starvation holds its connections for 2 s after it answers: wait until the pool is free again. */
     @BeforeEach
