@@ -1,12 +1,9 @@
 package dev.berth.files;
 
-import dev.berth.scope.AsyncScope;
-import dev.berth.scope.Scope;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
-import java.util.concurrent.Executor;
 
 /**
  * A temporary directory that lives exactly as long as its scope: created on enter, deleted with all its content
@@ -27,14 +24,12 @@ import java.util.concurrent.Executor;
  *
  * <p>Not thread-safe, like any scope: one caller enters and exits it; {@link #close()} is idempotent.
  */
-public final class TempDirectory implements Scope<Path>, AutoCloseable {
-
-    private final TempPath temp;
+public final class TempDirectory extends TempScope {
 
     TempDirectory(Path parent, String prefix, TreeDeletion.Deleter deleter) {
-        this.temp = new TempPath("TempDirectory", "directory", prefix, () -> parent == null
+        super(new TempPath("TempDirectory", "directory", prefix, () -> parent == null
                 ? Files.createTempDirectory(prefix)
-                : Files.createTempDirectory(parent, prefix), deleter);
+                : Files.createTempDirectory(parent, prefix), deleter));
     }
 
     /**
@@ -85,67 +80,5 @@ public final class TempDirectory implements Scope<Path>, AutoCloseable {
         TempDirectory directory = of(parent, prefix);
         directory.enter();
         return directory;
-    }
-
-    /**
-     * Creates the directory.
-     *
-     * @return its path
-     * @throws IOException when it cannot be created (the parent is missing or not writable)
-     * @throws IllegalStateException when this scope was already entered
-     */
-    @Override
-    public Path enter() throws IOException {
-        return temp.enter();
-    }
-
-    /**
-     * The directory.
-     *
-     * @return its path
-     * @throws IllegalStateException before {@link #enter()}
-     */
-    public Path path() {
-        return temp.path();
-    }
-
-    /**
-     * Deletes the directory and all its content; never suppresses the body's failure.
-     *
-     * @param failure the body's failure, or {@code null}
-     * @return {@code false}
-     * @throws TempDeletionException when something could not be deleted; the rest is deleted
-     */
-    @Override
-    public boolean exit(Throwable failure) throws TempDeletionException {
-        temp.delete();
-        return false;
-    }
-
-    /**
-     * Deletes the directory and all its content, like {@code exit(null)}; does nothing the second time or before
-     * {@link #enter()}.
-     *
-     * @throws TempDeletionException when something could not be deleted; the rest is deleted
-     */
-    @Override
-    public void close() throws TempDeletionException {
-        exit(null);
-    }
-
-    /**
-     * This scope as an {@link AsyncScope}: creation and deletion run on {@code executor}, so an event loop never
-     * blocks on the disk.
-     *
-     * @param executor where the file-system calls run
-     * @return an async view of this scope, entered and exited once
-     */
-    public AsyncScope<Path> async(Executor executor) {
-        return new BlockingAsyncScope<>(this, executor);
-    }
-
-    @Override
-    public String toString() {
-        return temp.toString();
     }
 }

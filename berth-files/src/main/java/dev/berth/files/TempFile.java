@@ -1,12 +1,9 @@
 package dev.berth.files;
 
-import dev.berth.scope.AsyncScope;
-import dev.berth.scope.Scope;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
-import java.util.concurrent.Executor;
 
 /**
  * A temporary file that lives exactly as long as its scope: created empty on enter, deleted on exit, also when the
@@ -23,14 +20,12 @@ import java.util.concurrent.Executor;
  * <p>As a {@link Scope}, for {@code Scopes.using}: {@code TempFile.of("upload-", ".bin")} is not created until
  * {@link #enter()}. Not thread-safe, like any scope: one caller enters and exits it; {@link #close()} is idempotent.
  */
-public final class TempFile implements Scope<Path>, AutoCloseable {
-
-    private final TempPath temp;
+public final class TempFile extends TempScope {
 
     TempFile(Path parent, String prefix, String suffix, TreeDeletion.Deleter deleter) {
-        this.temp = new TempPath("TempFile", "file", prefix, () -> parent == null
+        super(new TempPath("TempFile", "file", prefix, () -> parent == null
                 ? Files.createTempFile(prefix, suffix)
-                : Files.createTempFile(parent, prefix, suffix), deleter);
+                : Files.createTempFile(parent, prefix, suffix), deleter));
         Objects.requireNonNull(suffix, "suffix");
     }
 
@@ -86,66 +81,5 @@ public final class TempFile implements Scope<Path>, AutoCloseable {
         TempFile file = of(parent, prefix, suffix);
         file.enter();
         return file;
-    }
-
-    /**
-     * Creates the file, empty, readable and writable by its owner only.
-     *
-     * @return its path
-     * @throws IOException when it cannot be created (the parent is missing or not writable)
-     * @throws IllegalStateException when this scope was already entered
-     */
-    @Override
-    public Path enter() throws IOException {
-        return temp.enter();
-    }
-
-    /**
-     * The file.
-     *
-     * @return its path
-     * @throws IllegalStateException before {@link #enter()}
-     */
-    public Path path() {
-        return temp.path();
-    }
-
-    /**
-     * Deletes the file; never suppresses the body's failure. A file the body already deleted or moved away is fine.
-     *
-     * @param failure the body's failure, or {@code null}
-     * @return {@code false}
-     * @throws TempDeletionException when the file could not be deleted
-     */
-    @Override
-    public boolean exit(Throwable failure) throws TempDeletionException {
-        temp.delete();
-        return false;
-    }
-
-    /**
-     * Deletes the file, like {@code exit(null)}; does nothing the second time or before {@link #enter()}.
-     *
-     * @throws TempDeletionException when the file could not be deleted
-     */
-    @Override
-    public void close() throws TempDeletionException {
-        exit(null);
-    }
-
-    /**
-     * This scope as an {@link AsyncScope}: creation and deletion run on {@code executor}, so an event loop never
-     * blocks on the disk.
-     *
-     * @param executor where the file-system calls run
-     * @return an async view of this scope, entered and exited once
-     */
-    public AsyncScope<Path> async(Executor executor) {
-        return new BlockingAsyncScope<>(this, executor);
-    }
-
-    @Override
-    public String toString() {
-        return temp.toString();
     }
 }
