@@ -7,29 +7,30 @@ import dev.berth.jdbc.Transaction;
 import io.helidon.http.HttpException;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
-import java.io.BufferedReader;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@link HelidonSessionFilter} in a real Helidon SE 4 web server on a loopback port, against the real PostgreSQL. */
-class HelidonSessionFilterTest {
+class HelidonSessionFilterTest extends SessionAdapterContract {
 
     private static TestDatabase database;
     private static WebServer server;
     private static Http http;
     private static SlowRequestLogCapture slowLog;
-    private static volatile CountDownLatch streamGate = new CountDownLatch(0);
+
+    @Override TestDatabase database() { return database; }
+    @Override Http http() { return http; }
+    @Override SlowRequestLogCapture slowLog() { return slowLog; }
+    @Override String tag() { return "helidon"; }
+    @Override String responseStartedPhrase() { return "the response started"; }
 
     @BeforeAll
     static void startServer() throws Exception {
@@ -127,25 +128,6 @@ class HelidonSessionFilterTest {
     }
 
     @Test
-    void rowIsCommittedBeforeTheClientSeesThe200() throws Exception {
-        HttpResponse<String> response = http.post("/notes?body=helidon-committed-first");
-
-        long visibleNow = database.notesWith("helidon-committed-first");
-
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).isEqualTo("saved helidon-committed-first");
-        assertThat(visibleNow).isEqualTo(1);
-    }
-
-    @Test
-    void handlerThatThrowsGets500AndItsRowIsRolledBack() throws Exception {
-        HttpResponse<String> response = http.post("/throws?body=helidon-thrown");
-
-        assertThat(response.statusCode()).isEqualTo(500);
-        assertThat(database.notesWith("helidon-thrown")).isZero();
-    }
-
-    @Test
     void exceptionMappedTo4xxCommitsWhatRanBeforeIt() throws Exception {
         HttpResponse<String> response = http.post("/conflict?body=helidon-409");
 
@@ -170,69 +152,4 @@ class HelidonSessionFilterTest {
         assertThat(database.notesWith("helidon-unavailable")).isZero();
     }
 
-    @Test
-    void commitThatFailsTurnsTheResponseInto500NeverA2xx() throws Exception {
-        HttpResponse<String> response = http.post("/orphan");
-
-        assertThat(response.statusCode()).isEqualTo(500);
-        assertThat(response.body()).doesNotContain("so the handler thinks");
-        assertThat(database.children()).isZero();
-    }
-
-    @Test
-    void streamedBodyFlowsWithoutHoldingAConnection() throws Exception {
-        streamGate = new CountDownLatch(1);
-        try {
-            HttpResponse<InputStream> response = http.stream("/stream?body=helidon-streamed").get(20, TimeUnit.SECONDS);
-            BufferedReader body = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
-
-            assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(body.readLine()).isEqualTo("first");
-            // the handler is parked on the gate, mid-body: its work is committed and its connection is back
-            assertThat(database.leased()).isZero();
-            assertThat(database.notesWith("helidon-streamed")).isEqualTo(1);
-
-            streamGate.countDown();
-            assertThat(body.readLine()).isEqualTo("second");
-            assertThat(body.readLine()).isNull();
-        } finally {
-            streamGate.countDown();
-        }
-    }
-
-    @Test
-    void connectionAfterTheResponseStartedFailsWithAClearError() throws Exception {
-        HttpResponse<String> response = http.get("/after-start");
-
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).contains("already ended").contains("the response started")
-                .contains("do the database work before the response starts");
-    }
-
-    @Test
-    void requestThatNeverTouchesTheDatabaseTakesNoConnection() throws Exception {
-        long acquiredBefore = database.acquired();
-
-        HttpResponse<String> response = http.get("/plain");
-
-        assertThat(response.body()).isEqualTo("no database here");
-        assertThat(database.acquired()).isEqualTo(acquiredBefore);
-    }
-
-    @Test
-    void readOnlyRouteRunsAReadOnlyTransactionOnTheReplica() throws Exception {
-        assertThat(http.get("/reports/where").body()).isEqualTo("replica-0 read_only=on");
-        assertThat(http.get("/where").body()).isEqualTo("primary read_only=off");
-    }
-
-    @Test
-    void slowRequestIsLoggedWithItsConnectionWaitAndHoldTimes() throws Exception {
-        HttpResponse<String> response = http.get("/slow");
-
-        assertThat(response.statusCode()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(5)).until(() -> !slowLog.linesAbout("/slow").isEmpty());
-        assertThat(slowLog.linesAbout("/slow")).singleElement().asString()
-                .startsWith("slow request: GET /slow -> 200 in ")
-                .containsPattern("connection: waited [0-9.]+ ms, held [0-9]{3,} ms; committed");
-    }
 }

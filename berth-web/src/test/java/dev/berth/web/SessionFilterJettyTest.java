@@ -8,10 +8,7 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
@@ -24,7 +21,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -36,14 +32,24 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@link SessionFilter} in a real Jetty 12 (ee10) on a loopback port, against the real PostgreSQL. */
-class SessionFilterJettyTest {
+class SessionFilterJettyTest extends SessionAdapterContract {
 
     private static TestDatabase database;
     private static Server server;
     private static Http http;
     private static SlowRequestLogCapture slowLog;
     private static final int BIG = 64 * 1024;
-    private static volatile CountDownLatch streamGate = new CountDownLatch(0);
+
+    @Override TestDatabase database() { return database; }
+    @Override Http http() { return http; }
+    @Override SlowRequestLogCapture slowLog() { return slowLog; }
+    @Override String tag() { return "jetty"; }
+    @Override String responseStartedPhrase() { return "the servlet flushed the response"; }
+
+    @Override
+    void assertCommitFailureBody(String body) {
+        assertThat(body).contains("could not be saved").contains("23503");
+    }
 
     @BeforeAll
     static void startServer() throws Exception {
@@ -161,25 +167,6 @@ class SessionFilterJettyTest {
     }
 
     @Test
-    void rowIsCommittedBeforeTheClientSeesThe200() throws Exception {
-        HttpResponse<String> response = http.post("/notes?body=committed-first");
-
-        long visibleNow = database.notesWith("committed-first");
-
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).isEqualTo("saved committed-first");
-        assertThat(visibleNow).isEqualTo(1);
-    }
-
-    @Test
-    void handlerThatThrowsGets500AndItsRowIsRolledBack() throws Exception {
-        HttpResponse<String> response = http.post("/throws?body=thrown");
-
-        assertThat(response.statusCode()).isEqualTo(500);
-        assertThat(database.notesWith("thrown")).isZero();
-    }
-
-    @Test
     void handlerThatSets503IsRolledBack() throws Exception {
         HttpResponse<String> response = http.post("/unavailable?body=unavailable");
 
@@ -205,73 +192,6 @@ class SessionFilterJettyTest {
         assertThat(response.statusCode()).isEqualTo(302);
         assertThat(response.headers().firstValue("Location")).hasValueSatisfying(location -> assertThat(location).endsWith("/plain"));
         assertThat(visibleNow).isEqualTo(1);
-    }
-
-    @Test
-    void commitThatFailsTurnsTheResponseInto500NeverA2xx() throws Exception {
-        HttpResponse<String> response = http.post("/orphan");
-
-        assertThat(response.statusCode()).isEqualTo(500);
-        assertThat(response.body()).contains("could not be saved").contains("23503").doesNotContain("so the handler thinks");
-        assertThat(database.children()).isZero();
-    }
-
-    @Test
-    void streamedBodyFlowsWithoutHoldingAConnection() throws Exception {
-        streamGate = new CountDownLatch(1);
-        try {
-            HttpResponse<InputStream> response = http.stream("/stream?body=streamed").get(20, TimeUnit.SECONDS);
-            BufferedReader body = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
-
-            assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(body.readLine()).isEqualTo("first");
-            // the handler is parked on the gate, mid-body: its work is committed and its connection is back
-            assertThat(database.leased()).isZero();
-            assertThat(database.notesWith("streamed")).isEqualTo(1);
-
-            streamGate.countDown();
-            assertThat(body.readLine()).isEqualTo("second");
-            assertThat(body.readLine()).isNull();
-        } finally {
-            streamGate.countDown();
-        }
-    }
-
-    @Test
-    void connectionAfterTheResponseStartedFailsWithAClearError() throws Exception {
-        HttpResponse<String> response = http.get("/after-start");
-
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).startsWith("started\n")
-                .contains("already ended").contains("the servlet flushed the response")
-                .contains("do the database work before the response starts");
-    }
-
-    @Test
-    void requestThatNeverTouchesTheDatabaseTakesNoConnection() throws Exception {
-        long acquiredBefore = database.acquired();
-
-        HttpResponse<String> response = http.get("/plain");
-
-        assertThat(response.body()).isEqualTo("no database here");
-        assertThat(database.acquired()).isEqualTo(acquiredBefore);
-    }
-
-    @Test
-    void readOnlyRouteRunsAReadOnlyTransactionOnTheReplica() throws Exception {
-        assertThat(http.get("/reports/where").body()).isEqualTo("replica-0 read_only=on");
-        assertThat(http.get("/where").body()).isEqualTo("primary read_only=off");
-    }
-
-    @Test
-    void slowRequestIsLoggedWithItsConnectionWaitAndHoldTimes() throws Exception {
-        HttpResponse<String> response = http.get("/slow");
-
-        assertThat(response.statusCode()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(5)).until(() -> !slowLog.linesAbout("/slow").isEmpty());
-        assertThat(slowLog.linesAbout("/slow")).singleElement().asString()
-                .startsWith("slow request: GET /slow -> 200 in ")
-                .containsPattern("connection: waited [0-9.]+ ms, held [0-9]{3,} ms; committed");
     }
 
     @Test
