@@ -143,8 +143,32 @@ abstract class Contender implements AutoCloseable {
         }
     }
 
+    /** A pool behind a {@link javax.sql.DataSource}: borrowing is getConnection, giving back is close. */
+    abstract static class DataSourceContender extends Contender {
+        DataSourceContender(int poolSize) {
+            super(poolSize);
+        }
+
+        abstract javax.sql.DataSource dataSource();
+
+        @Override
+        final Object borrow() throws SQLException {
+            return dataSource().getConnection();
+        }
+
+        @Override
+        final Connection connection(Object handle) {
+            return (Connection) handle;
+        }
+
+        @Override
+        final void release(Object handle) throws SQLException {
+            ((Connection) handle).close();
+        }
+    }
+
     /** berth's DataSource (pgjdbc only). */
-    static final class BerthJdbc extends Contender {
+    static final class BerthJdbc extends DataSourceContender {
         private final BerthDataSource dataSource;
 
         BerthJdbc(Target target, int poolSize, boolean callSites) {
@@ -163,18 +187,8 @@ abstract class Contender implements AutoCloseable {
         }
 
         @Override
-        Object borrow() throws SQLException {
-            return dataSource.getConnection();
-        }
-
-        @Override
-        Connection connection(Object handle) {
-            return (Connection) handle;
-        }
-
-        @Override
-        void release(Object handle) throws SQLException {
-            ((Connection) handle).close();
+        javax.sql.DataSource dataSource() {
+            return dataSource;
         }
 
         @Override
@@ -189,7 +203,7 @@ abstract class Contender implements AutoCloseable {
     }
 
     /** HikariCP, configured alike. */
-    static final class Hikari extends Contender {
+    static final class Hikari extends DataSourceContender {
         private final HikariDataSource dataSource;
         private final IntSupplier total;
 
@@ -212,18 +226,8 @@ abstract class Contender implements AutoCloseable {
         }
 
         @Override
-        Object borrow() throws SQLException {
-            return dataSource.getConnection();
-        }
-
-        @Override
-        Connection connection(Object handle) {
-            return (Connection) handle;
-        }
-
-        @Override
-        void release(Object handle) throws SQLException {
-            ((Connection) handle).close();
+        javax.sql.DataSource dataSource() {
+            return dataSource;
         }
 
         @Override
