@@ -36,6 +36,7 @@ final class FairPool<R> implements Pool<R> {
     private final ResourceFactory<R> factory;
     private final String name;
     private final long validateAfterIdleNanos;
+    private final long acquireTimeoutNanos;
 
     private final EntryTable<R> table;
     private final AtomicInteger creating = new AtomicInteger();
@@ -65,6 +66,7 @@ final class FairPool<R> implements Pool<R> {
         this.factory = factory;
         this.name = config.name();
         this.validateAfterIdleNanos = config.validateAfterIdle().toNanos();
+        this.acquireTimeoutNanos = config.acquireTimeout().toNanos();
         this.diagnostics = new Diagnostics(config);
         this.table = new EntryTable<>(config.maxSize(), config.minIdle());
         this.queue = new WaitQueue<>(table);
@@ -93,13 +95,17 @@ final class FairPool<R> implements Pool<R> {
 
     @Override
     public Lease<R> acquire() throws InterruptedException {
-        return acquire(config.acquireTimeout());
+        return acquireWithin(acquireTimeoutNanos);
     }
 
     @Override
     public Lease<R> acquire(Duration timeout) throws InterruptedException {
+        return acquireWithin(timeout.toNanos());
+    }
+
+    private Lease<R> acquireWithin(long timeoutNanos) throws InterruptedException {
         long start = System.nanoTime();
-        long deadline = start + Math.max(0, timeout.toNanos());
+        long deadline = start + Math.max(0, timeoutNanos);
         while (true) {
             if (closed) {
                 throw closedException();
@@ -186,7 +192,7 @@ final class FairPool<R> implements Pool<R> {
     @Override
     public CompletableFuture<Lease<R>> acquireAsync() {
         long start = System.nanoTime();
-        long deadline = start + config.acquireTimeout().toNanos();
+        long deadline = start + acquireTimeoutNanos;
         CompletableFuture<Lease<R>> future = new CompletableFuture<>();
         if (closed) {
             future.completeExceptionally(closedException());
@@ -291,7 +297,7 @@ final class FairPool<R> implements Pool<R> {
     /** Makes the lease for an entry the caller now owns, recording wait time and holder. */
     private PooledLease<R> lend(PooledEntry<R> entry, long start, long now) {
         long wait = now - start;
-        acquireWait.record(wait);
+        entry.waits.record(wait);
         diagnostics.acquired(wait);
         PooledLease<R> lease = new PooledLease<>(this, entry, now);
         Holder holder = diagnostics.holder(lease, now);
@@ -351,8 +357,8 @@ final class FairPool<R> implements Pool<R> {
 
     void release(PooledLease<R> lease, long now) {
         long hold = now - lease.start;
-        holdTime.record(hold);
         PooledEntry<R> entry = lease.entry;
+        entry.holds.record(hold);
         if (entry.holder == lease.holder) {
             entry.holder = null; // before the entry can be lent again
         }
@@ -439,7 +445,7 @@ final class FairPool<R> implements Pool<R> {
             long jitter = config.lifetimeJitter().toNanos();
             lifetime -= jitter > 0 ? ThreadLocalRandom.current().nextLong(jitter) : 0;
         }
-        PooledEntry<R> entry = new PooledEntry<>(resource, now, lifetime);
+        PooledEntry<R> entry = new PooledEntry<>(resource, now, lifetime, acquireWait, holdTime);
         table.add(entry);
         diagnostics.grew(table.snapshot().length, config.minIdle());
         if (closed) {
@@ -499,6 +505,8 @@ final class FairPool<R> implements Pool<R> {
             return;
         }
         table.remove(entry);
+        acquireWait.retire(entry.waits);
+        holdTime.retire(entry.holds);
         startWorker("destroy", () -> destroy(entry, reason));
     }
 
@@ -600,7 +608,14 @@ final class FairPool<R> implements Pool<R> {
 
     @Override
     public PoolStats stats() {
-        return snapshot(acquireWait.snapshot(), holdTime.snapshot());
+        PooledEntry<R>[] entries = table.snapshot();
+        List<LatencyHistogram.Recorder> waits = new ArrayList<>(entries.length);
+        List<LatencyHistogram.Recorder> holds = new ArrayList<>(entries.length);
+        for (PooledEntry<R> entry : entries) {
+            waits.add(entry.waits);
+            holds.add(entry.holds);
+        }
+        return snapshot(acquireWait.snapshot(waits), holdTime.snapshot(holds));
     }
 
     /** Sizes and counters without the percentiles: cheap enough for every timeout message. */

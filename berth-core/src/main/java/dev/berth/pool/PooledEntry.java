@@ -37,11 +37,16 @@ final class PooledEntry<R> {
     long lastValidated;
     /** Who holds the entry while it is lent; cleared before the entry is published idle. */
     Holder holder;
+    /** Acquire waits and hold times of this entry's leases, recorded by its owner of the moment. */
+    final LatencyHistogram.Recorder waits;
+    final LatencyHistogram.Recorder holds;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
 
-    PooledEntry(R resource, long now, long lifetimeNanos) {
+    PooledEntry(R resource, long now, long lifetimeNanos, LatencyHistogram waits, LatencyHistogram holds) {
         this.resource = resource;
+        this.waits = waits.recorder();
+        this.holds = holds.recorder();
         this.createdAt = now;
         this.mortal = lifetimeNanos > 0;
         this.expiresAt = now + lifetimeNanos;

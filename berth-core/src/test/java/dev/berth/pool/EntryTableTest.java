@@ -12,7 +12,7 @@ class EntryTableTest {
     private static EntryTable<Integer> table(int entries, int spread) {
         EntryTable<Integer> table = new EntryTable<>(entries, spread);
         for (int i = 0; i < entries; i++) {
-            PooledEntry<Integer> entry = new PooledEntry<>(i, System.nanoTime(), 0);
+            PooledEntry<Integer> entry = new PooledEntry<>(i, System.nanoTime(), 0, new LatencyHistogram(), new LatencyHistogram());
             table.add(entry);
             entry.setIdle();
         }

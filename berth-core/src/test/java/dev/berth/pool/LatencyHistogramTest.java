@@ -2,6 +2,7 @@ package dev.berth.pool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class LatencyHistogramTest {
@@ -61,6 +62,54 @@ class LatencyHistogramTest {
         assertThat(p.count()).isEqualTo(320_000);
         assertThat(p.max().toNanos()).isEqualTo(32_000);
         assertThat(p.p50().toNanos()).isBetween(15_500L, 17_500L);
+    }
+
+    @Test
+    void liveRecordersCountUntilRetiredAndTheirCountsSurviveRetirement() {
+        LatencyHistogram h = new LatencyHistogram();
+        LatencyHistogram.Recorder a = h.recorder();
+        LatencyHistogram.Recorder b = h.recorder();
+        for (int i = 0; i < 1_000; i++) {
+            a.record(10_000);
+        }
+        b.record(5_000_000);
+        h.record(20_000);
+        PoolStats.Percentiles live = h.snapshot(List.of(a, b));
+        assertThat(live.count()).isEqualTo(1_002);
+        assertThat(live.max().toNanos()).isEqualTo(5_000_000);
+        assertThat(live.p50().toNanos()).isBetween(9_700L, 10_300L);
+        assertThat(h.snapshot(List.of(a)).count()).as("a recorder not passed is not counted").isEqualTo(1_001);
+
+        h.retire(b);
+        PoolStats.Percentiles afterRetire = h.snapshot(List.of(a));
+        assertThat(afterRetire.count()).isEqualTo(1_002);
+        assertThat(afterRetire.max().toNanos()).isEqualTo(5_000_000);
+        assertThat(h.snapshot(List.of(a, b)).count()).as("a retired recorder is empty").isEqualTo(1_002);
+    }
+
+    @Test
+    void recordersHandedFromThreadToThreadLoseNothing() throws InterruptedException {
+        // The pool's pattern: one recorder, owners in turn, ownership passed through a volatile write and read.
+        LatencyHistogram h = new LatencyHistogram();
+        LatencyHistogram.Recorder shared = h.recorder();
+        java.util.concurrent.atomic.AtomicInteger turn = new java.util.concurrent.atomic.AtomicInteger();
+        Thread[] threads = new Thread[4];
+        for (int t = 0; t < threads.length; t++) {
+            int me = t;
+            threads[t] = Thread.ofPlatform().start(() -> {
+                for (int round = 0; round < 2_000; round++) {
+                    while (turn.get() % threads.length != me) {
+                        Thread.yield(); // not a sleep: the next owner is decided by the counter, not by timing
+                    }
+                    shared.record(1_000 + me);
+                    turn.incrementAndGet();
+                }
+            });
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(h.snapshot(List.of(shared)).count()).isEqualTo(8_000);
     }
 
     @Test

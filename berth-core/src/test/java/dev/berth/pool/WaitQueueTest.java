@@ -34,7 +34,7 @@ class WaitQueueTest {
     }
 
     private PooledEntry<String> idleEntry(String resource) {
-        PooledEntry<String> entry = new PooledEntry<>(resource, System.nanoTime(), 0);
+        PooledEntry<String> entry = new PooledEntry<>(resource, System.nanoTime(), 0, new LatencyHistogram(), new LatencyHistogram());
         table.add(entry);
         entry.setIdle();
         return entry;
