@@ -134,6 +134,7 @@ final class FairPool<R> implements Pool<R> {
         boolean interrupted = false;
         boolean woken = false;
         while (waiter.result() == null) {
+            waiter.looking(); // a volatile write, so the look below cannot miss an entry published before a skipped wake
             if (queue.fifo()) {
                 queue.drain();
             } else {

@@ -73,10 +73,21 @@ abstract class Waiter {
     /** A thread parked in {@link FairPool#acquire}. */
     static final class Parked extends Waiter {
         private final Thread thread;
+        /**
+         * Woken and not yet looking: every release while callers wait wakes the head, and waking a thread that is
+         * already awake (runnable, not yet scheduled) costs a lock in the JVM's parker for nothing. Cleared by
+         * the waiter right before it looks for idle entries, so a release after that look wakes it again.
+         */
+        private volatile boolean signalled;
 
         Parked(long start, Thread thread) {
             super(start);
             this.thread = thread;
+        }
+
+        /** About to look for idle entries: a release from now on must wake this waiter again. */
+        void looking() {
+            signalled = false;
         }
 
         @Override
@@ -86,7 +97,10 @@ abstract class Waiter {
 
         @Override
         void wake() {
-            LockSupport.unpark(thread);
+            if (!signalled) {
+                signalled = true;
+                LockSupport.unpark(thread);
+            }
         }
     }
 }
