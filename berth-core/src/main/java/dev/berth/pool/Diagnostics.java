@@ -25,13 +25,11 @@ final class Diagnostics {
     private final AtomicBoolean overflowing = new AtomicBoolean();
     private final AtomicLong saturatedSince = new AtomicLong();
     final AtomicLong leaks = new AtomicLong();
-    /** One recorded stack per 100 µs on average: about 1 µs each, so at most about 1% of a core. */
-    static final long SITE_INTERVAL_NANOS = 100_000L;
-    /** Stacks that may be recorded at once after a quiet spell (a burst of takers is recorded whole). */
-    static final int SITE_BURST = 64;
-    private static final long SITE_BURST_NANOS = (SITE_BURST - 1) * SITE_INTERVAL_NANOS;
-    /** The rate limiter's theoretical time of the next recording ({@link System#nanoTime()} scale). */
-    private final AtomicLong nextSite = new AtomicLong(System.nanoTime());
+    /**
+     * An entry records the stack of a lease only if it recorded none in this long: a stack costs about a
+     * microsecond, and a pool lent millions of times a second must not spend its time recording them.
+     */
+    static final long SITE_INTERVAL_NANOS = 10_000_000L;
 
     Diagnostics(PoolConfig config) {
         this.pool = config.name();
@@ -42,26 +40,23 @@ final class Diagnostics {
     }
 
     /**
-     * Who is taking a lease: the holder record the entry keeps while the lease is out.
+     * Who is taking a lease on {@code entry}: the holder record the entry keeps while the lease is out.
      *
      * <p>Leak detection records the stack of every lease (a dropped lease can only be traced that way). Call
-     * sites alone record it within a budget, a rate limit in the GCRA form: one stack per
-     * {@link #SITE_INTERVAL_NANOS} on average with bursts of {@link #SITE_BURST}. A pool lent 10,000 times a second
-     * or less records every lease, a burst of takers after a quiet spell is recorded whole, and a pool lent
-     * millions of times a second spends at most about 1% of a core on stacks instead of a microsecond per acquire.
-     * A lease without a recorded stack is still named in reports by where its holder is now (sampled when a
-     * report is made).
+     * sites alone record it within a budget kept by each entry, so keeping it writes nothing another core reads:
+     * an entry records the stack of a lease unless it recorded one less than {@link #SITE_INTERVAL_NANOS} ago.
+     * A resource lent up to 100 times a second records every lease, a burst of takers after a quiet spell is
+     * recorded whole (each takes its own entry), and a pool lent millions of times a second records at most
+     * 100 stacks a second per resource. A lease without a recorded stack is still named in reports by where
+     * its holder is now (sampled when a report is made). The caller owns the entry.
      */
-    Holder holder(PooledLease<?> lease, long start) {
+    Holder holder(PooledLease<?> lease, PooledEntry<?> entry, long start) {
         Throwable taken = null;
         if (leakNanos > 0) {
             taken = CallSites.record();
-        } else if (callSites) {
-            long due = nextSite.get(); // the theoretical time of the next recording
-            long base = due - start > 0 ? due : start;
-            if (base - start <= SITE_BURST_NANOS && nextSite.compareAndSet(due, base + SITE_INTERVAL_NANOS)) {
-                taken = CallSites.record();
-            }
+        } else if (callSites && start - entry.siteRecordedAt >= SITE_INTERVAL_NANOS) {
+            entry.siteRecordedAt = start;
+            taken = CallSites.record();
         }
         return new Holder(lease, Thread.currentThread(), start, taken);
     }

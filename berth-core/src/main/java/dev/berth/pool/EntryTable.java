@@ -23,6 +23,15 @@ final class EntryTable<R> {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition emptied = lock.newCondition();
     private volatile PooledEntry<R>[] entries;
+    /**
+     * Where threads last found an idle core entry (index + 1; 0 = none yet), one slot per thread-id hash, each
+     * on a cache line of its own: a fixed-size table, not per-thread state, so it costs the same for a million
+     * short-lived virtual threads as for ten platform threads. Plain reads and writes: a stale or torn-free
+     * but outdated hint only makes the search start elsewhere. Written only when a thread moves to another entry.
+     */
+    private final int[] hints = new int[HINT_SLOTS * HINT_STRIDE];
+    private static final int HINT_SLOTS = 64;
+    private static final int HINT_STRIDE = 16;
 
     @SuppressWarnings("unchecked")
     EntryTable(int maxSize, int spread) {
@@ -37,22 +46,27 @@ final class EntryTable<R> {
     }
 
     /**
-     * Claims an idle entry. Among the core entries (the first {@code minIdle}, which never age out) each thread
-     * starts at its own place, chosen by its id: two threads on two cores then take different entries instead
-     * of fighting over the first one, whose cache line would otherwise travel between the cores on every
-     * borrow and return. Entries beyond the core are tried in order, low indices first, so a surplus the load
-     * no longer needs stays idle and ages out.
+     * Claims an idle entry. Among the core entries (the first {@code minIdle}, which never age out) a thread
+     * starts where it last found one, or, the first time, at a place chosen by its id: two threads on two cores
+     * then keep to different entries instead of fighting over one, whose cache line would otherwise travel
+     * between the cores on every borrow and return. Entries beyond the core are tried in order, low indices
+     * first, so a surplus the load no longer needs stays idle and ages out.
      */
     PooledEntry<R> claimIdle() {
         PooledEntry<R>[] current = entries;
         int n = current.length;
         int core = Math.min(n, spread);
         if (core > 1) {
-            int home = home(core);
+            int slot = hintSlot();
+            int hint = hints[slot] - 1;
+            int first = hint >= 0 && hint < core ? hint : home(core);
             for (int k = 0; k < core; k++) {
-                int i = home + k < core ? home + k : home + k - core;
+                int i = first + k < core ? first + k : first + k - core;
                 PooledEntry<R> entry = current[i];
                 if (entry.state() == PooledEntry.IDLE && entry.claim(PooledEntry.IDLE, PooledEntry.LEASED)) {
+                    if (i != hint) {
+                        hints[slot] = i + 1;
+                    }
                     return entry;
                 }
             }
@@ -68,7 +82,16 @@ final class EntryTable<R> {
         return null;
     }
 
-    /** The current thread's starting place among {@code core} entries: a multiplicative hash of its id. */
+    /**
+     * The current thread's slot in {@link #hints}, by a multiplicative hash of its id. Threads that share a
+     * slot share a hint; it stays a hint: a wrong one costs a longer search, never a wrong result.
+     */
+    private static int hintSlot() {
+        long hash = (Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L) >>> 32;
+        return (int) (hash & (HINT_SLOTS - 1)) * HINT_STRIDE;
+    }
+
+    /** The current thread's first place among {@code core} entries, before it has a hint. */
     private static int home(int core) {
         long hash = (Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L) >>> 32;
         return (int) ((hash * core) >>> 32);

@@ -301,7 +301,7 @@ final class FairPool<R> implements Pool<R> {
         entry.waits.record(wait);
         diagnostics.acquired(wait);
         PooledLease<R> lease = new PooledLease<>(this, entry, now);
-        Holder holder = diagnostics.holder(lease, now);
+        Holder holder = diagnostics.holder(lease, entry, now);
         lease.holder = holder;
         entry.holder = holder;
         return lease;

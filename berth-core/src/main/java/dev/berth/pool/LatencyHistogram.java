@@ -55,10 +55,10 @@ final class LatencyHistogram {
     void retire(Recorder recorder) {
         int[] counts = recorder.counts;
         for (int i = 0; i < BUCKETS; i++) {
-            int n = counts[i];
+            int n = counts[Recorder.GAP + i];
             if (n != 0) {
                 shared.getAndAdd(i, n);
-                counts[i] = 0;
+                counts[Recorder.GAP + i] = 0;
             }
         }
         raiseMax(recorder.max);
@@ -69,8 +69,14 @@ final class LatencyHistogram {
      * a snapshot reads the counts racily (an int is never torn; a count may be a few records behind).
      */
     static final class Recorder {
+        /**
+         * Unused ints before the counts: the busiest bucket is the first (an acquire that found an idle entry waited
+         * 0 ns), and without this gap it would share a cache line with whatever object the collector put before the
+         * array, perhaps a line another core writes.
+         */
+        private static final int GAP = 16;
         private final LatencyHistogram home;
-        private final int[] counts = new int[BUCKETS];
+        private final int[] counts = new int[GAP + BUCKETS];
         private long max;
 
         private Recorder(LatencyHistogram home) {
@@ -80,9 +86,9 @@ final class LatencyHistogram {
         void record(long nanos) {
             long v = Math.max(0, nanos);
             int i = index(v);
-            if (++counts[i] == SPILL_AT) {
+            if (++counts[GAP + i] == SPILL_AT) {
                 home.shared.getAndAdd(i, SPILL_AT);
-                counts[i] = 0;
+                counts[GAP + i] = 0;
             }
             if (v > max) {
                 max = v;
@@ -128,7 +134,7 @@ final class LatencyHistogram {
         for (Recorder recorder : live) {
             int[] counts = recorder.counts;
             for (int i = 0; i < BUCKETS; i++) {
-                int n = counts[i];
+                int n = counts[Recorder.GAP + i];
                 c[i] += n;
                 total += n;
             }

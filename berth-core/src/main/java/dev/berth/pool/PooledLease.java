@@ -24,7 +24,8 @@ final class PooledLease<R> implements Lease<R> {
     @SuppressWarnings("unused") // accessed through CLOSED
     private volatile boolean closed;
     private volatile boolean broken;
-    private volatile long end;
+    /** Written before the CAS that closes the lease, so whoever reads {@link #closed} true sees it: no fence of its own. */
+    private long end;
 
     PooledLease(FairPool<R> pool, PooledEntry<R> entry, long start) {
         this.pool = pool;
@@ -68,9 +69,12 @@ final class PooledLease<R> implements Lease<R> {
 
     @Override
     public void close() {
+        if (closed) {
+            return; // a second close must not move the end
+        }
+        long now = System.nanoTime();
+        end = now; // concurrent closes may both write it, with about the same time; one wins the CAS
         if (CLOSED.compareAndSet(this, false, true)) {
-            long now = System.nanoTime();
-            end = now;
             pool.release(this, now);
         }
     }

@@ -6,9 +6,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * The call-site budget: every lease's stack at ordinary rates, bursts recorded whole, and at most one stack per
- * 100 µs on average however fast leases are taken. The holder's start time is the limiter's clock, so the test
- * drives it with synthetic times: nothing here depends on how fast the machine is.
+ * The call-site budget, kept by each entry: every lease's stack while a resource is lent at most once per interval,
+ * bursts (one lease per entry) recorded whole, and at most one stack per interval per resource however fast it is
+ * lent. The holder's start time is the budget's clock, so the test drives it with synthetic times: nothing here
+ * depends on how fast the machine is.
  */
 class CallSiteBudgetTest {
     private static final long INTERVAL = Diagnostics.SITE_INTERVAL_NANOS;
@@ -18,10 +19,14 @@ class CallSiteBudgetTest {
                 .leakDetectionThreshold(leakThreshold).build());
     }
 
-    private static int recorded(Diagnostics diagnostics, long from, long step, int leases) {
+    private static PooledEntry<String> entry(long createdAt) {
+        return new PooledEntry<>("resource", createdAt, 0, new LatencyHistogram(), new LatencyHistogram());
+    }
+
+    private static int recorded(Diagnostics diagnostics, PooledEntry<?> entry, long from, long step, int leases) {
         int recorded = 0;
         for (int i = 0; i < leases; i++) {
-            if (diagnostics.holder(null, from + i * step).taken != null) {
+            if (diagnostics.holder(null, entry, from + i * step).taken != null) {
                 recorded++;
             }
         }
@@ -29,36 +34,37 @@ class CallSiteBudgetTest {
     }
 
     @Test
-    void atTenThousandLeasesASecondOrFewerEveryLeaseRecordsItsStack() {
+    void aResourceLentOncePerIntervalOrLessRecordsEveryLease() {
         Diagnostics diagnostics = diagnostics(true, Duration.ZERO);
-        assertThat(recorded(diagnostics, System.nanoTime(), INTERVAL, 5_000)).isEqualTo(5_000);
+        long from = System.nanoTime();
+        assertThat(recorded(diagnostics, entry(from), from, INTERVAL, 1_000)).isEqualTo(1_000);
     }
 
     @Test
-    void aBurstAfterAQuietSpellIsRecordedWholeUpToTheBurstSize() {
+    void aBurstOfTakersAfterAQuietSpellIsRecordedWhole() {
         Diagnostics diagnostics = diagnostics(true, Duration.ZERO);
-        long quietUntil = System.nanoTime() + Duration.ofSeconds(1).toNanos();
-        assertThat(recorded(diagnostics, quietUntil, 0, 1_000)).isEqualTo(Diagnostics.SITE_BURST);
-        // the budget refills at one stack per interval
-        assertThat(recorded(diagnostics, quietUntil + Diagnostics.SITE_BURST * INTERVAL, 0, 1_000))
-                .isEqualTo(Diagnostics.SITE_BURST);
+        long now = System.nanoTime();
+        int recorded = 0;
+        for (int i = 0; i < 50; i++) { // fifty callers take fifty resources at the same instant
+            recorded += recorded(diagnostics, entry(now - Duration.ofSeconds(1).toNanos()), now, 0, 1);
+        }
+        assertThat(recorded).isEqualTo(50);
     }
 
     @Test
-    void aMillionLeasesASecondRecordAtMostOneStackPerIntervalOnAverage() {
+    void aResourceLentAMillionTimesASecondRecordsOneStackPerInterval() {
         Diagnostics diagnostics = diagnostics(true, Duration.ZERO);
-        long from = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        long from = System.nanoTime();
         int leases = 200_000; // one per microsecond: 200 ms
-        int recorded = recorded(diagnostics, from, 1_000, leases);
-        long budget = leases * 1_000L / INTERVAL + Diagnostics.SITE_BURST;
-        assertThat(recorded).isBetween((int) budget - 1, (int) budget + 1);
+        int recorded = recorded(diagnostics, entry(from), from, 1_000, leases);
+        assertThat(recorded).isEqualTo((int) (leases * 1_000L / INTERVAL));
     }
 
     @Test
     void leakDetectionRecordsEveryLeaseAndNoCallSitesRecordsNone() {
         long from = System.nanoTime();
-        assertThat(recorded(diagnostics(false, Duration.ofSeconds(1)), from, 0, 1_000)).isEqualTo(1_000);
-        assertThat(recorded(diagnostics(false, Duration.ZERO), from, 0, 1_000)).isZero();
+        assertThat(recorded(diagnostics(false, Duration.ofSeconds(1)), entry(from), from, 0, 1_000)).isEqualTo(1_000);
+        assertThat(recorded(diagnostics(false, Duration.ZERO), entry(from), from, 0, 1_000)).isZero();
     }
 
     @Test

@@ -54,4 +54,18 @@ class EntryTableTest {
         }
         assertThat(firstChoices).hasSizeGreaterThan(3);
     }
+
+    @Test
+    void aThreadComesBackToTheEntryItLastFoundNotToItsFirstChoice() {
+        EntryTable<Integer> table = table(10, 10);
+        PooledEntry<Integer> first = table.claimIdle();
+        first.setIdle();
+        assertThat(table.claimIdle()).as("the same entry again").isSameAs(first);
+        // another thread holds it now: this one moves on, and from then on starts where it found one
+        PooledEntry<Integer> moved = table.claimIdle();
+        assertThat(moved).isNotSameAs(first);
+        first.setIdle();
+        moved.setIdle();
+        assertThat(table.claimIdle()).as("the entry it moved to, though its first choice is idle").isSameAs(moved);
+    }
 }
