@@ -34,8 +34,8 @@ import java.util.Objects;
  * <tr><td>closeGrace</td><td>10 s</td><td>how long {@link Pool#close()} waits for leases to come back</td></tr>
  * <tr><td>housekeepingPeriod</td><td>30 s</td><td>how often eviction, recycling, keepalive and refill run</td></tr>
  * <tr><td>callSites</td><td>on</td><td>records where leases are taken (the stack, recorded undecoded), within a
- *     budget of one stack per 100 µs: every lease of a pool lent up to 10,000 times a second, at most about 1% of a
- *     core beyond that. A lease without a recorded stack is named by where its holder is <em>now</em>, sampled
+ *     budget each resource keeps, one stack per 10 ms: every lease of a resource lent up to 100 times a second, 100
+ *     stacks a second per resource beyond that. A lease without a recorded stack is named by where its holder is <em>now</em>, sampled
  *     only when a report is made</td></tr>
  * <tr><td>leakDetectionThreshold</td><td>0 (off)</td><td>captures a full stack per acquire, so only when hunting leaks</td></tr>
  * <tr><td>slowLeaseThreshold</td><td>0 (off)</td><td>logs leases held longer, with their call site (the seed used 0.5 s)</td></tr>
@@ -223,7 +223,7 @@ public final class PoolConfig {
         public Builder closeGrace(Duration grace) { this.closeGrace = grace; return this; }
         /** @param period how often housekeeping runs (positive); @return this builder */
         public Builder housekeepingPeriod(Duration period) { this.housekeepingPeriod = period; return this; }
-        /** @param on record where leases are taken, at most one stack per 100 µs (default on); @return this builder */
+        /** @param on record where leases are taken, at most one stack per 10 ms per resource (default on); @return this builder */
         public Builder callSites(boolean on) { this.callSites = on; return this; }
         /** @param threshold hold time after which a lease is reported as a possible leak, with its full stack (0 = off); @return this builder */
         public Builder leakDetectionThreshold(Duration threshold) { this.leakDetectionThreshold = threshold; return this; }

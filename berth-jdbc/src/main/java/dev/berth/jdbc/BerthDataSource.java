@@ -425,7 +425,7 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
     /** @return the slow-lease threshold in ms (0 = off) */
     public long getSlowLeaseThreshold() { return get(s -> s.slowLeaseThreshold); }
 
-    /** @param on record where connections are borrowed, within a budget of one stack per 100 µs (default on) */
+    /** @param on record where connections are borrowed, within a budget of one stack per 10 ms per connection (default on) */
     public void setCallSites(boolean on) { set("callSites", s -> s.callSites = on); }
     /** @return whether borrow call sites are recorded */
     public boolean isCallSites() { return get(s -> s.callSites); }
