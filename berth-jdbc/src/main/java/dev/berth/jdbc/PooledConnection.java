@@ -48,6 +48,11 @@ final class PooledConnection extends ForwardingConnection {
     private volatile OpenStatements statements;
     private volatile boolean closed;
     private volatile boolean lost;
+    /**
+     * Whether the borrower reached the pgjdbc connection at all (set on the first call that does): a connection
+     * returned untouched has nothing to reset, not even warnings, and is given back without taking pgjdbc's lock.
+     */
+    private volatile boolean used;
 
     PooledConnection(Lease<PhysicalConnection> lease) {
         this.lease = lease;
@@ -64,11 +69,15 @@ final class PooledConnection extends ForwardingConnection {
             return;
         }
         try {
-            closeOpenStatements();
-            if (lost || delegate.isClosed()) {
+            if (lost) {
                 lease.markBroken();
-            } else {
-                physical.reset();
+            } else if (used) {
+                closeOpenStatements();
+                if (delegate.isClosed()) {
+                    lease.markBroken();
+                } else {
+                    physical.reset();
+                }
             }
         } catch (SQLException | RuntimeException e) {
             lease.markBroken();
@@ -107,6 +116,7 @@ final class PooledConnection extends ForwardingConnection {
         if (closed) {
             return false;
         }
+        touch();
         try {
             boolean valid = delegate.isValid(timeoutSeconds);
             if (!valid && !lost) {
@@ -130,7 +140,15 @@ final class PooledConnection extends ForwardingConnection {
     @Override
     BaseConnection delegate() throws SQLException {
         checkOpen();
+        touch();
         return delegate;
+    }
+
+    /** Notes that the borrower used the connection; a volatile write only the first time. */
+    private void touch() {
+        if (!used) {
+            used = true;
+        }
     }
 
     @Override
@@ -138,6 +156,7 @@ final class PooledConnection extends ForwardingConnection {
         if (closed) {
             throw new SQLClientInfoException(CLOSED_MESSAGE, "08003", 0, Map.of());
         }
+        touch();
         return delegate;
     }
 

@@ -192,6 +192,20 @@ class PooledConnectionTest {
     }
 
     @Test
+    void aConnectionOnlyUnwrappedIsStillReset() throws SQLException {
+        Connection c = new PooledConnection(new TestLease(physical));
+        c.unwrap(org.postgresql.PGConnection.class); // the borrower may do anything with the raw connection now
+        physical.connection().setAutoCommit(false);
+        try (Statement s = physical.connection().createStatement()) {
+            s.execute("select 1"); // opens a transaction through the raw connection
+        }
+
+        c.close();
+
+        assertThat(physical.connection().getTransactionState()).isEqualTo(org.postgresql.core.TransactionState.IDLE);
+    }
+
+    @Test
     void statementsLeftOpenAreClosedOnReturn() throws SQLException {
         PooledConnection c = new PooledConnection(new TestLease(physical));
         Statement plain = c.createStatement();
