@@ -1,11 +1,15 @@
 package dev.berth.pool;
 
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
 import jdk.jfr.EventType;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.SettingControl;
+import jdk.jfr.SettingDefinition;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Timespan;
 
@@ -22,11 +26,92 @@ final class PoolEvents {
     @Name("dev.berth.pool.Acquire")
     @Label("Pool Acquire")
     @Category({"berth", "Pool"})
-    @Description("A lease was taken from a pool")
+    @Description("A lease was taken from a pool after waiting at least the minimum wait (setting minWait, "
+            + "default 10 ms; 0 ns records every acquire)")
     @StackTrace(false)
     static final class Acquire extends Event {
         @Label("Pool") String pool;
         @Label("Wait") @Timespan(Timespan.NANOSECONDS) long waitNanos;
+
+        @Name("minWait")
+        @Label("Minimum Wait")
+        @Description("Only acquires that waited at least this long are recorded")
+        @SettingDefinition
+        @SuppressWarnings("unused") // called by Flight Recorder on commit
+        boolean minWait(MinWait setting) {
+            return waitNanos >= setting.nanos;
+        }
+    }
+
+    /**
+     * The {@code minWait} setting of {@link Acquire}, like the {@code threshold} of a duration event: a pool lent
+     * millions of times a second would otherwise write an event per acquire into every recording. With several
+     * recordings the smallest value wins. Values as in a .jfc file: {@code "10 ms"}, {@code "0 ns"}, {@code "1 s"}.
+     */
+    static final class MinWait extends SettingControl {
+        static final String DEFAULT = "10 ms";
+        private String text = DEFAULT;
+        volatile long nanos = parse(DEFAULT);
+
+        @Override
+        public String combine(Set<String> values) {
+            String smallest = null;
+            long least = Long.MAX_VALUE;
+            for (String value : values) {
+                long n = parse(value);
+                if (n >= 0 && n < least) {
+                    least = n;
+                    smallest = value;
+                }
+            }
+            return smallest == null ? DEFAULT : smallest;
+        }
+
+        @Override
+        public void setValue(String value) {
+            long n = parse(value);
+            if (n >= 0) {
+                text = value;
+                nanos = n;
+            }
+        }
+
+        @Override
+        public String getValue() {
+            return text;
+        }
+
+        /** A duration such as "10 ms" or "0 ns" in nanoseconds, or -1 when it is not one. */
+        static long parse(String value) {
+            if (value == null) {
+                return -1;
+            }
+            String v = value.strip();
+            int i = 0;
+            while (i < v.length() && Character.isDigit(v.charAt(i))) {
+                i++;
+            }
+            if (i == 0) {
+                return -1;
+            }
+            long amount;
+            try {
+                amount = Long.parseLong(v.substring(0, i));
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+            TimeUnit unit = switch (v.substring(i).strip()) {
+                case "ns" -> TimeUnit.NANOSECONDS;
+                case "us" -> TimeUnit.MICROSECONDS;
+                case "ms" -> TimeUnit.MILLISECONDS;
+                case "s" -> TimeUnit.SECONDS;
+                case "m" -> TimeUnit.MINUTES;
+                case "h" -> TimeUnit.HOURS;
+                case "d" -> TimeUnit.DAYS;
+                default -> null;
+            };
+            return unit == null ? -1 : unit.toNanos(amount);
+        }
     }
 
     @Name("dev.berth.pool.LongHold")

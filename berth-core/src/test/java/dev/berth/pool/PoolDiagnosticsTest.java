@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -289,7 +290,7 @@ class PoolDiagnosticsTest {
         Path file = dir.resolve("pool.jfr");
         Pool<Resource> pool = pool(config(1).name("jfr-pool").slowLeaseThreshold(Duration.ofMillis(200)));
         try (Recording recording = new Recording()) {
-            recording.enable("dev.berth.pool.Acquire");
+            recording.enable("dev.berth.pool.Acquire").with("minWait", "0 ns"); // every acquire, not only slow ones
             recording.enable("dev.berth.pool.Timeout");
             recording.enable("dev.berth.pool.LongHold");
             recording.enable("dev.berth.pool.Eviction");
@@ -314,5 +315,51 @@ class PoolDiagnosticsTest {
         assertThat(events.stream().filter(e -> e.getEventType().getName().equals("dev.berth.pool.Eviction")))
                 .singleElement().satisfies(e -> assertThat(e.getString("reason")).isEqualTo("broken"));
         assertThat(Files.size(file)).isPositive();
+    }
+
+    @Test
+    void byDefaultFlightRecorderKeepsOnlyAcquiresThatWaited(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("pool.jfr");
+        Pool<Resource> pool = pool(config(1).name("jfr-default"));
+        try (Recording recording = new Recording()) {
+            recording.enable("dev.berth.pool.Acquire"); // minWait at its default, 10 ms
+            recording.start();
+            for (int i = 0; i < 40; i++) {
+                pool.acquire().close(); // no wait: not recorded
+            }
+            Lease<Resource> held = pool.acquire();
+            CountDownLatch waiting = new CountDownLatch(1);
+            Thread waiter = Thread.ofVirtual().start(() -> {
+                waiting.countDown();
+                try (Lease<Resource> lease = pool.acquire()) {
+                    assertThat(lease).isNotNull();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            waiting.await();
+            await().until(() -> pool.stats().waiting() == 1);
+            long parkedSince = System.nanoTime();
+            await().until(() -> System.nanoTime() - parkedSince > Duration.ofMillis(20).toNanos()); // the wait under test
+            held.close();
+            waiter.join();
+            recording.stop();
+            recording.dump(file);
+        }
+        List<RecordedEvent> acquires = RecordingFile.readAllEvents(file).stream()
+                .filter(e -> "jfr-default".equals(e.getString("pool"))).toList();
+        assertThat(acquires).singleElement()
+                .satisfies(e -> assertThat(e.getDuration("waitNanos")).isGreaterThanOrEqualTo(Duration.ofMillis(10)));
+    }
+
+    @Test
+    void minWaitSettingParsesJfcDurationsAndTheSmallestOfSeveralRecordingsWins() {
+        assertThat(PoolEvents.MinWait.parse("10 ms")).isEqualTo(10_000_000L);
+        assertThat(PoolEvents.MinWait.parse("0 ns")).isZero();
+        assertThat(PoolEvents.MinWait.parse("2 s")).isEqualTo(2_000_000_000L);
+        assertThat(PoolEvents.MinWait.parse("soon")).isEqualTo(-1);
+        PoolEvents.MinWait setting = new PoolEvents.MinWait();
+        assertThat(setting.combine(Set.of())).isEqualTo(PoolEvents.MinWait.DEFAULT);
+        assertThat(setting.combine(Set.of("20 ms", "1 ms", "bad"))).isEqualTo("1 ms");
     }
 }
