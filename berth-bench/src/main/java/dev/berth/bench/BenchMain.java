@@ -147,7 +147,8 @@ public final class BenchMain {
 
     private void overheadVirtual() throws Exception {
         Map<String, Runs> runs = forkRounds("scenario=overhead", "target=noop", "threads=1000", "pool=10",
-                "holdMicros=0", "measure=" + settings.measureSeconds(), "repeats=" + settings.repeats());
+                "holdMicros=0", "warmup=" + settings.selectWarmupSeconds(), "measure=" + settings.selectMeasureSeconds(),
+                "repeats=" + settings.repeats()); // warmup given last, so it overrides the common one
         runs.forEach((contender, r) -> report.overhead(Target.NOOP, "1000 virtual", contender, r.medianOps(), Double.NaN));
         report.activeThreads("(1) on 1,000 virtual threads", runs);
     }
@@ -160,7 +161,8 @@ public final class BenchMain {
 
     private void select(int pool, int threads) throws Exception {
         Map<String, Runs> runs = forkRounds("scenario=select", "target=postgres", "threads=" + threads, "pool=" + pool,
-                "holdMicros=0", "measure=" + settings.measureSeconds(), "repeats=" + settings.repeats());
+                "holdMicros=0", "warmup=" + settings.selectWarmupSeconds(), "measure=" + settings.selectMeasureSeconds(),
+                "repeats=" + settings.repeats()); // warmup given last, so it overrides the common one
         report.select(pool, threads, runs);
     }
 
