@@ -22,14 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #count()} counts only those still waiting.
  */
 final class WaitQueue<R> {
-    /**
-     * How long the head may wait before the queue turns strictly FIFO. A hand-off to a parked waiter leaves the
-     * resource unused until that waiter is scheduled, so FIFO costs throughput: with 1 ms a pool of 20 under 64
-     * virtual threads running {@code SELECT 1} (waits of about 2 ms) was FIFO all the time and 20% slower than
-     * HikariCP; with 5 ms it barges and serves the few starved heads in order. Under real oversubscription (1,000
-     * callers on 10 connections, fair waits of 20 ms and more) the queue is FIFO either way.
-     */
-    static final long STARVATION_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** How long the head may wait before the queue turns strictly FIFO. */
+    static final long STARVATION_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final EntryTable<R> table;
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
