@@ -26,8 +26,8 @@ final class EntryTable<R> {
     /**
      * Where threads last found an idle core entry (index + 1; 0 = none yet), one slot per thread-id hash, each
      * on a cache line of its own: a fixed-size table, not per-thread state, so it costs the same for a million
-     * short-lived virtual threads as for ten platform threads. Plain reads and writes: a stale or torn-free
-     * but outdated hint only makes the search start elsewhere. Written only when a thread moves to another entry.
+     * short-lived virtual threads as for ten platform threads. Plain reads and writes: a stale hint only makes
+     * the search start elsewhere. Written only when a thread moves to another entry.
      */
     private final int[] hints = new int[HINT_SLOTS * HINT_STRIDE];
     private static final int HINT_SLOTS = 64;
