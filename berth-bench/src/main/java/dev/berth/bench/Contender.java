@@ -49,9 +49,11 @@ abstract class Contender implements AutoCloseable {
             case "berth" -> target == Target.NOOP ? new BerthPool(target, poolSize, true) : new BerthJdbc(target, poolSize, true);
             // berth with call-site recording off: issue 5 asks what recording costs
             case "berth-nosites" -> target == Target.NOOP ? new BerthPool(target, poolSize, false) : new BerthJdbc(target, poolSize, false);
+            // berth's bare Pool even on PostgreSQL: separates the engine's cost from BerthDataSource's wrapper
+            case "berth-engine" -> new BerthPool(target, poolSize, true);
             case "hikari" -> new Hikari(target, poolSize);
             case "queue" -> new Queue(target, poolSize);
-            default -> throw new IllegalArgumentException("unknown contender \"" + name + "\"; use one of " + NAMES + " or berth-nosites");
+            default -> throw new IllegalArgumentException("unknown contender \"" + name + "\"; use one of " + NAMES + " or berth-nosites, berth-engine");
         };
         contender.awaitFull();
         return contender;

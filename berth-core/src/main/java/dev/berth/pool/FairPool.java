@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +40,7 @@ final class FairPool<R> implements Pool<R> {
     private final EntryTable<R> table;
     private final AtomicInteger creating = new AtomicInteger();
     private final WaitQueue<R> queue;
+    private final Deadlines deadlines;
     private final Set<Thread> workers = ConcurrentHashMap.newKeySet();
     private final ScheduledThreadPoolExecutor scheduler;
     private volatile boolean closed;
@@ -66,10 +66,11 @@ final class FairPool<R> implements Pool<R> {
         this.factory = factory;
         this.name = config.name();
         this.validateAfterIdleNanos = config.validateAfterIdle().toNanos();
-        this.acquireTimeoutNanos = config.acquireTimeout().toNanos();
+        this.acquireTimeoutNanos = nanos(config.acquireTimeout());
         this.diagnostics = new Diagnostics(config);
         this.table = new EntryTable<>(config.maxSize(), config.minIdle());
         this.queue = new WaitQueue<>(table);
+        this.deadlines = new Deadlines(name, queue, acquireTimeoutNanos);
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "berth-" + name + "-housekeeper");
             t.setDaemon(true);
@@ -88,6 +89,7 @@ final class FairPool<R> implements Pool<R> {
             scheduler.scheduleWithFixedDelay(
                     () -> LOG.log(Level.INFO, () -> stats().toString()), reportEvery, reportEvery, TimeUnit.NANOSECONDS);
         }
+        deadlines.start();
         fill();
     }
 
@@ -100,12 +102,20 @@ final class FairPool<R> implements Pool<R> {
 
     @Override
     public Lease<R> acquire(Duration timeout) throws InterruptedException {
-        return acquireWithin(timeout.toNanos());
+        if (timeout == null) {
+            throw new NullPointerException("timeout must not be null; use acquire() for the pool's acquireTimeout");
+        }
+        return acquireWithin(nanos(timeout));
+    }
+
+    /** A timeout in nanoseconds, at most {@link Waiter#FOREVER} (Duration.toNanos throws beyond 292 years). */
+    private static long nanos(Duration timeout) {
+        return timeout.compareTo(Duration.ofNanos(Waiter.FOREVER)) >= 0 ? Waiter.FOREVER : timeout.toNanos();
     }
 
     private Lease<R> acquireWithin(long timeoutNanos) throws InterruptedException {
         long start = System.nanoTime();
-        long deadline = start + Math.max(0, timeoutNanos);
+        long deadline = start + Math.clamp(timeoutNanos, 0, Waiter.FOREVER);
         while (true) {
             if (closed) {
                 throw closedException();
@@ -129,10 +139,11 @@ final class FairPool<R> implements Pool<R> {
         if (Thread.interrupted()) {
             throw new InterruptedException("interrupted before waiting for pool '" + name + "'");
         }
-        Waiter.Parked waiter = new Waiter.Parked(start, Thread.currentThread());
+        Waiter.Parked waiter = new Waiter.Parked(start, deadline, Thread.currentThread());
         enqueue(waiter);
         boolean interrupted = false;
         boolean woken = false;
+        boolean watched = false;
         while (waiter.result() == null) {
             waiter.looking(); // a volatile write, so the look below cannot miss an entry published before a skipped wake
             if (queue.fifo()) {
@@ -157,7 +168,11 @@ final class FairPool<R> implements Pool<R> {
             if (remaining <= 0) {
                 break;
             }
-            LockSupport.parkNanos(this, remaining);
+            if (!watched) {
+                deadlines.watch(deadline); // after enqueue (see Deadlines), and only if we really sleep
+                watched = true;
+            }
+            LockSupport.park(this); // no timeout: Deadlines wakes us (a timed park costs a virtual thread two timer wake-ups)
             woken = true;
             if (Thread.interrupted()) {
                 interrupted = true;
@@ -213,22 +228,20 @@ final class FairPool<R> implements Pool<R> {
     }
 
     private void waitAsync(CompletableFuture<Lease<R>> future, long start, long deadline) {
-        AsyncWaiter waiter = new AsyncWaiter(start, deadline, future);
-        long remaining = deadline - System.nanoTime();
-        try {
-            waiter.timeout = scheduler.schedule(waiter::expire, Math.max(0, remaining), TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            future.completeExceptionally(closedException());
+        if (deadline - System.nanoTime() <= 0) {
+            timeouts.incrementAndGet();
+            future.completeExceptionally(timeoutException(System.nanoTime() - start));
             return;
         }
+        AsyncWaiter waiter = new AsyncWaiter(start, deadline, future);
         future.whenComplete((lease, failure) -> {
             if (future.isCancelled() && waiter.cancel()) {
                 queue.withdrawn();
-                waiter.timeout.cancel(false);
                 queue.passOn();
             }
         });
         enqueue(waiter);
+        deadlines.watch(deadline);
         if (queue.fifo()) {
             queue.drain();
         } else {
@@ -238,16 +251,14 @@ final class FairPool<R> implements Pool<R> {
 
     /** A future waiting in the queue; handed-over entries are delivered on a virtual thread, never on the releaser's. */
     private final class AsyncWaiter extends Waiter {
-        private final long deadline;
         private final CompletableFuture<Lease<R>> future;
-        volatile ScheduledFuture<?> timeout;
 
         AsyncWaiter(long start, long deadline, CompletableFuture<Lease<R>> future) {
-            super(start);
-            this.deadline = deadline;
+            super(start, deadline);
             this.future = future;
         }
 
+        @Override
         void expire() {
             if (cancel()) {
                 queue.withdrawn();
@@ -271,10 +282,6 @@ final class FairPool<R> implements Pool<R> {
         @Override
         @SuppressWarnings("unchecked")
         void completed(Object value) {
-            ScheduledFuture<?> t = timeout;
-            if (t != null) {
-                t.cancel(false);
-            }
             if (value instanceof PooledEntry<?> e) {
                 Thread.ofVirtual().start(() -> deliverAsync((PooledEntry<R>) e, future, start, deadline));
             } else {
@@ -720,6 +727,11 @@ final class FairPool<R> implements Pool<R> {
         scheduler.shutdownNow();
         queue.failAll(closedException());
         boolean interrupted = false;
+        try {
+            deadlines.stop(config.validationTimeout());
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
         try {
             // A housekeeping run may hold entries for validation; let it finish before sweeping.
             scheduler.awaitTermination(config.validationTimeout().toNanos(), TimeUnit.NANOSECONDS);

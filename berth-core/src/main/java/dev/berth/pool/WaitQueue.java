@@ -114,6 +114,27 @@ final class WaitQueue<R> {
         return false;
     }
 
+    /**
+     * Tells each waiter whose deadline has passed to give up, and returns the earliest deadline of the others, or
+     * {@code now + rest} when that is earlier or nobody else waits. Used by {@link Deadlines}; waiters that already
+     * gave up (or were served) are skipped, those told now are not counted, so a slow-to-run one cannot make the
+     * caller spin.
+     */
+    long expire(long now, long rest) {
+        long earliest = now + rest;
+        for (Waiter waiter : waiters) {
+            if (waiter.result() != null) {
+                continue;
+            }
+            if (waiter.deadline - now <= 0) {
+                waiter.expire();
+            } else if (waiter.deadline - earliest < 0) {
+                earliest = waiter.deadline;
+            }
+        }
+        return earliest;
+    }
+
     /** Fails every waiter (the pool closed). */
     void failAll(Throwable failure) {
         Waiter waiter;

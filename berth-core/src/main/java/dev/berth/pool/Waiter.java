@@ -21,7 +21,12 @@ abstract class Waiter {
         }
     }
 
+    /** The longest wait any caller can ask for (146 years): keeps {@code start + timeout} from overflowing. */
+    static final long FOREVER = Long.MAX_VALUE / 2;
+
     final long start;
+    /** When the waiter gives up; {@link Deadlines} calls {@link #expire()} once it has passed. */
+    final long deadline;
     /** null while waiting; then a PooledEntry, a Throwable or CANCELLED. */
     private volatile Object result;
     /**
@@ -32,8 +37,14 @@ abstract class Waiter {
      */
     private volatile int misses;
 
+    /** A waiter without a deadline of its own (tests). */
     Waiter(long start) {
+        this(start, start + FOREVER);
+    }
+
+    Waiter(long start, long deadline) {
         this.start = start;
+        this.deadline = deadline;
     }
 
     /** Hands over an entry or a failure; false when the waiter was already completed or gave up. */
@@ -70,6 +81,10 @@ abstract class Waiter {
     /** An entry may be idle: let this waiter try for it (it stays queued). */
     abstract void wake();
 
+    /** The deadline has passed: give up (may be called more than once, and after completion). */
+    void expire() {
+    }
+
     /** A thread parked in {@link FairPool#acquire}. */
     static final class Parked extends Waiter {
         private final Thread thread;
@@ -80,8 +95,8 @@ abstract class Waiter {
          */
         private volatile boolean signalled;
 
-        Parked(long start, Thread thread) {
-            super(start);
+        Parked(long start, long deadline, Thread thread) {
+            super(start, deadline);
             this.thread = thread;
         }
 
@@ -92,6 +107,12 @@ abstract class Waiter {
 
         @Override
         void completed(Object value) {
+            LockSupport.unpark(thread);
+        }
+
+        /** Unconditionally: the thread must look at the clock after this, whatever woke it before. */
+        @Override
+        void expire() {
             LockSupport.unpark(thread);
         }
 

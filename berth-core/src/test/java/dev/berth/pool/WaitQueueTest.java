@@ -22,6 +22,15 @@ class WaitQueueTest {
             super(start);
         }
 
+        Recording(long start, long deadline) {
+            super(start, deadline);
+        }
+
+        @Override
+        void expire() {
+            events.add("expired");
+        }
+
         @Override
         void completed(Object value) {
             events.add("served");
@@ -102,5 +111,39 @@ class WaitQueueTest {
         assertThat(queue.fifo()).isFalse();
         assertThat(queue.count()).isZero();
         assertThat(table.idleCount()).isEqualTo(1);
+    }
+
+    @Test
+    void expireTellsOnlyWaitersPastTheirDeadlineAndReturnsTheEarliestOtherDeadline() {
+        long now = System.nanoTime();
+        Recording late = new Recording(now - 100, now - 1);
+        Recording dueNow = new Recording(now - 100, now);
+        Recording soon = new Recording(now, now + 5_000);
+        Recording later = new Recording(now, now + 9_000);
+        Recording gaveUp = new Recording(now - 100, now - 50);
+        gaveUp.cancel();
+        for (Recording waiter : List.of(late, dueNow, later, soon, gaveUp)) {
+            queue.add(waiter);
+        }
+
+        long next = queue.expire(now, 1_000_000);
+
+        assertThat(next).isEqualTo(now + 5_000);
+        assertThat(late.events).containsExactly("expired");
+        assertThat(dueNow.events).containsExactly("expired");
+        assertThat(soon.events).isEmpty();
+        assertThat(later.events).isEmpty();
+        assertThat(gaveUp.events).isEmpty();
+    }
+
+    @Test
+    void expireWithNobodyWaitingRestsForTheGivenTime() {
+        long now = System.nanoTime();
+        Recording served = new Recording(now, now + 10);
+        queue.add(served);
+        served.complete(new Object());
+
+        assertThat(queue.expire(now, 777)).isEqualTo(now + 777);
+        assertThat(queue.expire(now, 5)).as("a rest shorter than every deadline wins").isEqualTo(now + 5);
     }
 }
