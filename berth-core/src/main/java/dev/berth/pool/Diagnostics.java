@@ -37,6 +37,9 @@ final class Diagnostics {
         this.callSites = config.callSites();
         this.leakNanos = config.leakDetectionThreshold().toNanos();
         this.slowNanos = config.slowLeaseThreshold().toNanos();
+        // Registers berth's JFR events now: the first time in a JVM that takes about 0.2 s, which belongs to
+        // opening a pool, not to the first caller's acquire (where it showed as a 0.2 s wait).
+        PoolEvents.ACQUIRE_TYPE.isEnabled();
     }
 
     /**
