@@ -25,6 +25,9 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class Deadlines {
     private static final VarHandle TARGET;
+    private static final System.Logger LOG = System.getLogger("dev.berth.pool");
+    /** After a failed pass, look again this soon. */
+    private static final long RETRY_NANOS = 10_000_000L;
 
     static {
         try {
@@ -66,8 +69,14 @@ final class Deadlines {
 
     private void run() {
         while (!stopped) {
-            target = queue.expire(System.nanoTime(), restNanos);
-            lower(queue.expire(System.nanoTime(), restNanos)); // see the class comment: the second pass
+            try {
+                target = queue.expire(System.nanoTime(), restNanos);
+                lower(queue.expire(System.nanoTime(), restNanos)); // see the class comment: the second pass
+            } catch (Throwable t) {
+                // Every waiter's timeout depends on this thread: it must outlive anything a pass can throw.
+                LOG.log(System.Logger.Level.ERROR, () -> "pool deadlines: a pass over the waiters failed: " + t);
+                target = System.nanoTime() + RETRY_NANOS;
+            }
             long sleep = target - System.nanoTime();
             if (sleep > 0) {
                 LockSupport.parkNanos(this, sleep); // returns early when a waiter lowers the target

@@ -264,7 +264,10 @@ final class FairPool<R> implements Pool<R> {
                 queue.withdrawn();
                 queue.passOn();
                 timeouts.incrementAndGet();
-                future.completeExceptionally(timeoutException(System.nanoTime() - start));
+                long waited = System.nanoTime() - start;
+                // Off the deadlines thread: the future's dependants are the caller's code and may block.
+                Thread.ofVirtual().name("berth-" + name + "-timeout")
+                        .start(() -> future.completeExceptionally(timeoutException(waited)));
             }
         }
 

@@ -143,4 +143,31 @@ class DeadlinesTest {
         assertThat(pool.stats().waiting()).isZero();
         assertThat(pool.stats().timeouts()).isEqualTo(40);
     }
+
+    @Test
+    void aTimedOutFuturesBlockingCallbackDoesNotHoldUpOtherTimeouts() throws Exception {
+        Pool<Resource> pool = pool(Duration.ofMillis(50));
+        CountDownLatch release = new CountDownLatch(1);
+        try (Lease<Resource> held = pool.acquire()) {
+            CompletableFuture<Lease<Resource>> future = pool.acquireAsync();
+            CountDownLatch callbackRunning = new CountDownLatch(1);
+            future.whenComplete((lease, failure) -> {
+                callbackRunning.countDown();
+                try {
+                    release.await(); // the caller's code, blocking the thread that completed the future
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertThat(callbackRunning.await(60, TimeUnit.SECONDS)).isTrue();
+            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+                long start = System.nanoTime();
+                assertThatThrownBy(() -> pool.acquire(Duration.ofMillis(100))).isInstanceOf(PoolTimeoutException.class);
+                assertThat(System.nanoTime() - start).isLessThan(TimeUnit.MILLISECONDS.toNanos(100) + LATE_NANOS);
+            });
+            assertThat(future).isCompletedExceptionally();
+        } finally {
+            release.countDown();
+        }
+    }
 }
