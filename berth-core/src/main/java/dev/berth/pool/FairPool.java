@@ -105,6 +105,10 @@ final class FairPool<R> implements Pool<R> {
         if (timeout == null) {
             throw new NullPointerException("timeout must not be null; use acquire() for the pool's acquireTimeout");
         }
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout is " + timeout + " but must not be negative; use Duration.ZERO"
+                    + " to take a resource only if one is free now");
+        }
         return acquireWithin(nanos(timeout));
     }
 

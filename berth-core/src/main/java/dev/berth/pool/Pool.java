@@ -66,6 +66,7 @@ public interface Pool<R> extends AutoCloseable {
      * @throws PoolClosedException when the pool is closed or closes while waiting
      * @throws PoolException when resources cannot be created (the cause says why)
      * @throws InterruptedException when the waiting thread is interrupted; nothing is leased then
+     * @throws IllegalArgumentException when {@code timeout} is negative
      */
     Lease<R> acquire(Duration timeout) throws InterruptedException;
 

@@ -170,4 +170,15 @@ class DeadlinesTest {
             release.countDown();
         }
     }
+
+    @Test
+    void aNegativeTimeoutIsRefusedByName() {
+        Pool<Resource> pool = pool(Duration.ofSeconds(1));
+        assertThatThrownBy(() -> pool.acquire(Duration.ofMillis(-5)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("PT-0.005S")
+                .hasMessageContaining("Duration.ZERO");
+        assertThatThrownBy(() -> pool.acquire(null)).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("timeout must not be null");
+    }
 }
