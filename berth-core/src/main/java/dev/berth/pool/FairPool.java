@@ -112,9 +112,11 @@ final class FairPool<R> implements Pool<R> {
         return acquireWithin(nanos(timeout));
     }
 
+    private static final Duration FOREVER = Duration.ofNanos(Waiter.FOREVER);
+
     /** A timeout in nanoseconds, at most {@link Waiter#FOREVER} (Duration.toNanos throws beyond 292 years). */
     private static long nanos(Duration timeout) {
-        return timeout.compareTo(Duration.ofNanos(Waiter.FOREVER)) >= 0 ? Waiter.FOREVER : timeout.toNanos();
+        return timeout.compareTo(FOREVER) >= 0 ? Waiter.FOREVER : timeout.toNanos();
     }
 
     private Lease<R> acquireWithin(long timeoutNanos) throws InterruptedException {
