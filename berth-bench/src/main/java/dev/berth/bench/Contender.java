@@ -28,6 +28,8 @@ import java.util.function.IntSupplier;
  *       connections), handing out {@link Lease}s; on PostgreSQL a {@link BerthDataSource}.</li>
  *   <li>{@code hikari}: a {@link HikariDataSource} (driverClassName = the no-op driver, or pgjdbc).</li>
  *   <li>{@code queue}: a fair {@link ArrayBlockingQueue} of raw connections, the floor of what a pool can cost.</li>
+ *   <li>{@code berth-nosites}: {@code berth} with call-site recording off; {@code berth-engine}: berth's bare
+ *       {@link Pool} on either target (on PostgreSQL it tells the engine's cost from BerthDataSource's).</li>
  * </ul>
  *
  * Each benchmark JVM uses one contender only, so its call sites stay monomorphic.
