@@ -54,8 +54,9 @@ final class Starvation implements AutoCloseable {
                 holders.add(Thread.ofVirtual().name("starve-holder-" + (i + 1))
                         .start(() -> holdConnection(holding, holdFor)));
             }
-            // Holders that could not get a connection in time count down too: the probe then competes with whoever holds it.
-            holding.await(acquireTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            // A holder queued behind a busy load may time out; it tries again until it holds (or holdFor has passed,
+            // when it counts down anyway), so the probe below meets a pool whose every connection is taken.
+            holding.await(holdFor.toMillis() + 1_000, TimeUnit.MILLISECONDS);
             try (Connection probe = dataSource.getConnection()) {
                 return new Result("no timeout: a connection became free within " + acquireTimeout.toMillis()
                         + " ms although " + poolSize + " holders were taking every connection of the pool", false);
@@ -67,14 +68,27 @@ final class Starvation implements AutoCloseable {
         }
     }
 
-    /** The site the starved pool's report names: holds one connection for {@code holdFor}, or until shutdown. */
+    /**
+     * The site the starved pool's report names: holds one connection for {@code holdFor}, or until shutdown. Under
+     * load a holder can time out behind the requests queued before it; it queues again (for at most {@code holdFor}),
+     * since a holder that gave up would leave the probe a connection to win.
+     */
     private void holdConnection(CountDownLatch holding, Duration holdFor) {
-        try (Connection connection = dataSource.getConnection(); Statement s = connection.createStatement()) {
-            s.execute("SELECT 1");
-            holding.countDown();
-            closed.await(holdFor.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (SQLException e) {
-            holding.countDown();
+        long giveUp = System.nanoTime() + holdFor.toNanos();
+        try {
+            while (true) {
+                try (Connection connection = dataSource.getConnection(); Statement s = connection.createStatement()) {
+                    s.execute("SELECT 1");
+                    holding.countDown();
+                    closed.await(holdFor.toMillis(), TimeUnit.MILLISECONDS);
+                    return;
+                } catch (SQLException e) {
+                    if (System.nanoTime() - giveUp >= 0 || closed.getCount() == 0 || Thread.currentThread().isInterrupted()) {
+                        holding.countDown();
+                        return;
+                    }
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
