@@ -155,7 +155,8 @@ public final class BenchMain {
 
     private void oversubscribed(int holdMicros) throws Exception {
         Map<String, Runs> runs = forkRounds("scenario=oversub", "target=noop", "threads=1000", "pool=10",
-                "holdMicros=" + holdMicros, "measure=" + settings.oversubMeasureSeconds(), "repeats=" + settings.repeats());
+                "holdMicros=" + holdMicros, "warmup=" + settings.oversubWarmupSeconds(),
+                "measure=" + settings.oversubMeasureSeconds(), "repeats=" + settings.repeats()); // overrides the common warmup
         report.oversubscribed(holdMicros, 1000, 10, runs);
     }
 
