@@ -24,7 +24,9 @@ import org.HdrHistogram.Recorder;
  *
  * <p>Every virtual thread loops until stopped; per loop it borrows, optionally holds the connection
  * (parked, as during I/O) or runs {@code SELECT 1}, and releases. The wait for the borrow is recorded in
- * an HdrHistogram (except in {@code overhead}, where even that would be most of the cost). After a warm-up,
+ * an HdrHistogram (except in {@code overhead}, where even that would be most of the cost); in {@code oversub} so is
+ * how long the hold's park really lasted (the JDK's timer wakes late; every contender's holds are measured alike,
+ * so the report can tell the machine's share of the waits from the pool's). After a warm-up,
  * {@code repeats} intervals of {@code measure} are counted; throughput is per interval, waits over all.
  *
  * <pre>
@@ -43,6 +45,7 @@ public final class Harness {
     private final long holdNanos;
     private final AtomicLongArray counts;
     private final Recorder waits = new Recorder(3);
+    private final Recorder holds = new Recorder(3);
     private final AtomicLong errors = new AtomicLong();
     private volatile Throwable firstError;
     private volatile boolean stop;
@@ -83,6 +86,9 @@ public final class Harness {
             line.append(" active=").append(run.active);
             line.append(" validations=").append(NoopConnection.VALIDATIONS.sum());
             line.append(" hist=").append(encode(run.waits));
+            if (run.holds.getTotalCount() > 0) {
+                line.append(" holds=").append(encode(run.holds));
+            }
             System.out.println(line);
             Throwable first = harness.firstError;
             if (first != null) {
@@ -92,7 +98,7 @@ public final class Harness {
     }
 
     /** @param active threads that finished at least one loop while measured (virtual threads are not time-sliced) */
-    private record Run(List<Double> opsPerSecond, Histogram waits, int active) { }
+    private record Run(List<Double> opsPerSecond, Histogram waits, Histogram holds, int active) { }
 
     private Run run(Duration warmup, Duration measure, int repeats) throws InterruptedException {
         List<Thread> workers = new ArrayList<>(threads);
@@ -107,7 +113,9 @@ public final class Harness {
         }
         Thread.sleep(warmup); // the measurement clock, not synchronisation: workers run freely meanwhile
         waits.getIntervalHistogram();
+        holds.getIntervalHistogram();
         Histogram all = new Histogram(3);
+        Histogram held = new Histogram(3);
         List<Double> opsPerSecond = new ArrayList<>();
         long[] atStart = perThread();
         long before = total();
@@ -117,6 +125,7 @@ public final class Harness {
             long after = total();
             long end = System.nanoTime();
             all.add(waits.getIntervalHistogram());
+            held.add(holds.getIntervalHistogram());
             opsPerSecond.add((after - before) * 1e9 / (end - start));
             before = after;
             start = end;
@@ -132,7 +141,7 @@ public final class Harness {
                 throw new IllegalStateException("worker " + worker + " did not stop within 60 s");
             }
         }
-        return new Run(opsPerSecond, all, active);
+        return new Run(opsPerSecond, all, held, active);
     }
 
     private long[] perThread() {
@@ -170,9 +179,12 @@ public final class Harness {
                 long t0 = System.nanoTime();
                 Object handle = pool.borrow();
                 long waited = System.nanoTime() - t0;
+                long parked = System.nanoTime();
                 LockSupport.parkNanos(holdNanos);
+                long held = System.nanoTime() - parked;
                 pool.release(handle);
                 waits.recordValue(waited);
+                holds.recordValue(held);
                 counts.setOpaque(slot, ++n);
             } catch (Exception e) {
                 failed(e);
