@@ -12,8 +12,8 @@ import java.util.concurrent.CompletableFuture;
  * <li>never more than {@link PoolConfig#maxSize()} resources exist at once, and a resource is lent to one
  *     holder at a time;</li>
  * <li>waiting is fair with bounded barging: callers that must wait queue in arrival order. While waits are
- *     short (under 1 ms) a returned resource wakes the oldest waiter and a running caller may take it first,
- *     which keeps short leases fast; once the oldest has waited 1 ms, returned resources go straight to the
+ *     short (under 5 ms) a returned resource wakes the oldest waiter and a running caller may take it first,
+ *     which keeps short leases fast; once the oldest has waited 5 ms, returned resources go straight to the
  *     oldest waiter and newcomers queue behind it, so under starvation the worst wait stays near what a
  *     perfectly fair queue gives;</li>
  * <li>blocking {@link #acquire()} parks the caller (cheap on virtual threads, no pinning); no lock is held
