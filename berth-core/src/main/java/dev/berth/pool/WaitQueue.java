@@ -25,9 +25,9 @@ final class WaitQueue<R> {
     /**
      * How long the head may wait before the queue turns strictly FIFO. 5 ms rather than Go's 1 ms: with
      * {@code SELECT 1} on PostgreSQL, 64 virtual threads on 20 connections wait about 2 ms in a fair queue
-     * (44 waiters at 20k queries/s), and at 1 ms the queue kept turning FIFO, leaving connections idle until a parked waiter ran (18.1k queries/s against 22.0k at
-     * 5 ms, HikariCP 18.7k; docs/benchmarks.md). Oversubscribed waits are tens of milliseconds, strictly FIFO
-     * either way.
+     * (44 waiters at 20k queries/s), and at 1 ms the queue kept turning FIFO, leaving connections idle until a
+     * parked waiter ran (18.1k queries/s against 22.0k at 5 ms, HikariCP 18.7k; docs/benchmarks.md).
+     * Oversubscribed waits are tens of milliseconds, strictly FIFO either way.
      */
     static final long STARVATION_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
