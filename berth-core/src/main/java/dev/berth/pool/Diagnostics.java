@@ -43,7 +43,7 @@ final class Diagnostics {
     }
 
     /**
-     * Who is taking a lease on {@code entry}: the holder record the entry keeps while the lease is out.
+     * The stack of a lease being taken on {@code entry}, or {@code null} when none is to be recorded.
      *
      * <p>Leak detection records the stack of every lease (a dropped lease can only be traced that way). Call
      * sites alone record it within a budget kept by each entry, so keeping it writes nothing another core reads:
@@ -53,15 +53,15 @@ final class Diagnostics {
      * 100 stacks a second per resource. A lease without a recorded stack is still named in reports by where
      * its holder is now (sampled when a report is made). The caller owns the entry.
      */
-    Holder holder(PooledLease<?> lease, PooledEntry<?> entry, long start) {
-        Throwable taken = null;
+    Throwable recordSite(PooledEntry<?> entry, long start) {
         if (leakNanos > 0) {
-            taken = CallSites.record();
-        } else if (callSites && start - entry.siteRecordedAt >= SITE_INTERVAL_NANOS) {
-            entry.siteRecordedAt = start;
-            taken = CallSites.record();
+            return CallSites.record();
         }
-        return new Holder(lease, Thread.currentThread(), start, taken);
+        if (callSites && start - entry.siteRecordedAt >= SITE_INTERVAL_NANOS) {
+            entry.siteRecordedAt = start;
+            return CallSites.record();
+        }
+        return null;
     }
 
     void acquired(long waitNanos) {
@@ -177,30 +177,42 @@ final class Diagnostics {
     }
 
     /**
-     * Looks at every leased entry: warns once about leases held past the leak threshold, and collects the
-     * entries whose lease was dropped without close (the caller retires them).
+     * Looks at every leased entry: warns once about leases held past the leak threshold, collects the entries
+     * whose lease was dropped without close (the caller retires them), and starts watching the leases it sees for
+     * the first time (see {@link LeaseWatch}): a lease dropped now is found by a later scan, after a collection.
      */
     <R> List<PooledEntry<R>> scanHolders(PooledEntry<R>[] entries, long now) {
         List<PooledEntry<R>> dropped = null;
         for (PooledEntry<R> entry : entries) {
-            Holder holder = entry.holder;
-            if (holder == null || entry.state() != PooledEntry.LEASED) {
+            Object current = entry.holder();
+            if (current == null || entry.state() != PooledEntry.LEASED) {
                 continue;
             }
-            if (holder.refersTo(null)) {
-                if (entry.holder == holder) {
-                    leaks.incrementAndGet();
-                    PoolReport.Holding holding = holder.describe(now);
-                    LOG.log(Level.WARNING, () -> "pool '" + pool + "': a lease was dropped without close() after "
-                            + fmt(now - holder.start) + "; its resource is destroyed and replaced. It was taken at "
-                            + siteOf(holder) + stackText(holding));
-                    leakEvent(holding, true);
-                    if (dropped == null) {
-                        dropped = new ArrayList<>();
+            Holder holder;
+            if (current instanceof LeaseWatch watch) {
+                if (watch.refersTo(null)) {
+                    if (entry.holder() == watch) {
+                        leaks.incrementAndGet();
+                        Holder gone = watch.copy;
+                        PoolReport.Holding holding = gone.describe(now);
+                        LOG.log(Level.WARNING, () -> "pool '" + pool + "': a lease was dropped without close() after "
+                                + fmt(now - gone.start) + "; its resource is destroyed and replaced. It was taken at "
+                                + siteOf(gone) + stackText(holding));
+                        leakEvent(holding, true);
+                        if (dropped == null) {
+                            dropped = new ArrayList<>();
+                        }
+                        dropped.add(entry);
                     }
-                    dropped.add(entry);
+                    continue;
                 }
-            } else if (leakNanos > 0 && now - holder.start >= leakNanos && !holder.reportedAsLeak) {
+                holder = watch.holder();
+            } else {
+                PooledLease<?> lease = (PooledLease<?>) current;
+                entry.replaceHolder(lease, new LeaseWatch(lease)); // fails if it was returned meanwhile
+                holder = lease;
+            }
+            if (leakNanos > 0 && now - holder.start >= leakNanos && !holder.reportedAsLeak) {
                 holder.reportedAsLeak = true;
                 leaks.incrementAndGet();
                 PoolReport.Holding holding = holder.describe(now);
@@ -230,7 +242,7 @@ final class Diagnostics {
     static <R> List<Holder> longestHolders(PooledEntry<R>[] entries, int limit) {
         List<Holder> open = new ArrayList<>();
         for (PooledEntry<R> entry : entries) {
-            Holder holder = entry.holder;
+            Holder holder = entry.holderRecord();
             if (holder != null && entry.state() == PooledEntry.LEASED) {
                 open.add(holder);
             }

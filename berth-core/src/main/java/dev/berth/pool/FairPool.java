@@ -316,10 +316,8 @@ final class FairPool<R> implements Pool<R> {
         long wait = now - start;
         entry.waits.record(wait);
         diagnostics.acquired(wait);
-        PooledLease<R> lease = new PooledLease<>(this, entry, now);
-        Holder holder = diagnostics.holder(lease, entry, now);
-        lease.holder = holder;
-        entry.holder = holder;
+        PooledLease<R> lease = new PooledLease<>(this, entry, now, diagnostics.recordSite(entry, now));
+        entry.holder = lease;
         return lease;
     }
 
@@ -376,10 +374,8 @@ final class FairPool<R> implements Pool<R> {
         long hold = now - lease.start;
         PooledEntry<R> entry = lease.entry;
         entry.holds.record(hold);
-        if (entry.holder == lease.holder) {
-            entry.holder = null; // before the entry can be lent again
-        }
-        diagnostics.released(lease.holder, hold, now);
+        entry.forget(lease); // before the entry can be lent again
+        diagnostics.released(lease, hold, now);
         if (lease.broken() || closed || entry.expired(now) || entry.state() == PooledEntry.REMOVED) {
             retire(entry, lease.broken() ? "broken" : closed ? "closed" : "expired");
             return;

@@ -1,15 +1,15 @@
 package dev.berth.pool;
 
-import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * Who holds an entry: kept by the entry while a lease is out. It refers to the lease weakly, so a lease the
- * borrower dropped without closing becomes unreachable and the pool can tell (the referent goes null), while
- * the thread, start time and call site survive for the report.
+ * Who holds an entry: the thread, when it took the lease, what it says it is doing and, when recorded, the stack
+ * that took it. Every {@link PooledLease} is one, so a borrow allocates a single object. While a lease is out its
+ * entry refers to it strongly; the first scan that sees it puts a {@link LeaseWatch} there instead, which refers to
+ * the lease weakly and keeps a plain copy of this record, so a lease dropped without close can still be reported.
  */
-final class Holder extends WeakReference<PooledLease<?>> {
+class Holder {
     private static final long SAMPLE_NANOS = 100_000_000L;
 
     final Thread thread;
@@ -21,14 +21,16 @@ final class Holder extends WeakReference<PooledLease<?>> {
     final Throwable taken;
     volatile String state;
     volatile boolean reportedAsLeak;
+    /** {@link #taken}'s first application frame once decoded; {@link #UNKNOWN} when it has none. */
     private volatile StackTraceElement site;
-    private volatile boolean siteResolved;
     /** Without {@link #taken}: the holder's current application frame, sampled at most every 100 ms. */
-    private volatile StackTraceElement sampledSite;
-    private volatile long sampledAt;
+    private volatile Sample sample;
 
-    Holder(PooledLease<?> lease, Thread thread, long start, Throwable taken) {
-        super(lease);
+    private static final StackTraceElement UNKNOWN = new StackTraceElement("?", "?", null, -1);
+
+    private record Sample(StackTraceElement site, long at) { }
+
+    Holder(Thread thread, long start, Throwable taken) {
         this.thread = thread;
         this.start = start;
         this.taken = taken;
@@ -39,11 +41,12 @@ final class Holder extends WeakReference<PooledLease<?>> {
         if (taken == null) {
             return null;
         }
-        if (!siteResolved) {
-            site = CallSites.firstApplicationFrame(taken.getStackTrace());
-            siteResolved = true;
+        StackTraceElement decoded = site;
+        if (decoded == null) {
+            decoded = CallSites.firstApplicationFrame(taken.getStackTrace());
+            site = decoded = decoded == null ? UNKNOWN : decoded;
         }
-        return site;
+        return decoded == UNKNOWN ? null : decoded;
     }
 
     PoolReport.Holding describe(long now) {
@@ -76,13 +79,12 @@ final class Holder extends WeakReference<PooledLease<?>> {
      * every report for 100 ms (a timeout storm must not turn into a stack-sampling storm).
      */
     private StackTraceElement currentSite(long now) {
-        long at = sampledAt;
-        if (at != 0 && now - at < SAMPLE_NANOS) {
-            return sampledSite;
+        Sample last = sample;
+        if (last != null && now - last.at < SAMPLE_NANOS) {
+            return last.site;
         }
         StackTraceElement current = thread.isAlive() ? CallSites.firstApplicationFrame(thread.getStackTrace()) : null;
-        sampledSite = current;
-        sampledAt = now;
+        sample = new Sample(current, now);
         return current;
     }
 }

@@ -23,10 +23,12 @@ final class PooledEntry<R> extends PooledEntryFields<R> {
     static final int REMOVED = 3;
 
     private static final VarHandle STATE;
+    private static final VarHandle HOLDER;
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(PooledEntryFields.class, "state", int.class);
+            HOLDER = MethodHandles.lookup().findVarHandle(PooledEntryFields.class, "holder", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -54,6 +56,37 @@ final class PooledEntry<R> extends PooledEntryFields<R> {
         return (int) STATE.getAndSet(this, REMOVED) != REMOVED;
     }
 
+    /**
+     * Replaces the holder (a scan watching a lease, a lease being returned) unless it changed meanwhile: the
+     * lender and the returner own the entry, but a scan may look at the same time.
+     */
+    boolean replaceHolder(Object expected, Object holder) {
+        return HOLDER.compareAndSet(this, expected, holder);
+    }
+
+    /** The current lease or its {@link LeaseWatch}, or {@code null}; for a thread that does not own the entry. */
+    Object holder() {
+        return HOLDER.getAcquire(this);
+    }
+
+    /** The holder record of the current lease, or {@code null} when none is out. */
+    Holder holderRecord() {
+        Object h = holder();
+        return h instanceof LeaseWatch watch ? watch.holder() : (Holder) h;
+    }
+
+    /**
+     * The owner returning {@code lease}: clears the holder unless it is another lease's. A plain write: a scan
+     * may swap the lease for its watch at the same moment, and either way the holder ends up cleared (the scan's
+     * compare-and-set fails on anything but this lease, and it never watches a lease already cleared).
+     */
+    void forget(PooledLease<?> lease) {
+        Object h = holder;
+        if (h == lease || h instanceof LeaseWatch watch && watch.refersTo(lease)) {
+            holder = null;
+        }
+    }
+
     boolean expired(long now) {
         return mortal && now - expiresAt >= 0;
     }
@@ -74,8 +107,12 @@ abstract class PooledEntryFields<R> extends PooledEntryPadding {
     long lastValidated;
     /** When a lease of this entry last recorded its call site (the per-entry budget of {@link Diagnostics}). */
     long siteRecordedAt;
-    /** Who holds the entry while it is lent; cleared before the entry is published idle. */
-    Holder holder;
+    /**
+     * Who holds the entry while it is lent, cleared before the entry is published idle: the {@link PooledLease}
+     * itself, or a {@link LeaseWatch} of it once a scan has seen it. Written plainly by the lender (the entry is
+     * not idle, so no other lender races it); replaced by compare-and-set.
+     */
+    Object holder;
     /** Acquire waits and hold times of this entry's leases, recorded by its owner of the moment. */
     final LatencyHistogram.Recorder waits;
     final LatencyHistogram.Recorder holds;

@@ -4,8 +4,11 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 
-/** A lease on one {@link PooledEntry}; the first {@link #close()} gives the entry back to its pool. */
-final class PooledLease<R> implements Lease<R> {
+/**
+ * A lease on one {@link PooledEntry}; the first {@link #close()} gives the entry back to its pool. It is also its
+ * own {@link Holder} record, so a borrow allocates this one object.
+ */
+final class PooledLease<R> extends Holder implements Lease<R> {
     private static final VarHandle CLOSED;
 
     static {
@@ -18,19 +21,16 @@ final class PooledLease<R> implements Lease<R> {
 
     private final FairPool<R> pool;
     final PooledEntry<R> entry;
-    final long start;
-    /** Set right after construction, before the lease is handed out. */
-    Holder holder;
     @SuppressWarnings("unused") // accessed through CLOSED
     private volatile boolean closed;
     private volatile boolean broken;
     /** Written before the CAS that closes the lease, so whoever reads {@link #closed} true sees it: no fence of its own. */
     private long end;
 
-    PooledLease(FairPool<R> pool, PooledEntry<R> entry, long start) {
+    PooledLease(FairPool<R> pool, PooledEntry<R> entry, long start, Throwable taken) {
+        super(Thread.currentThread(), start, taken);
         this.pool = pool;
         this.entry = entry;
-        this.start = start;
     }
 
     @Override
@@ -53,7 +53,7 @@ final class PooledLease<R> implements Lease<R> {
 
     @Override
     public void state(String state) {
-        holder.state = state;
+        this.state = state;
     }
 
     @Override
@@ -82,7 +82,7 @@ final class PooledLease<R> implements Lease<R> {
     @Override
     public String toString() {
         return "Lease{pool=" + pool.config().name() + ", held=" + PoolStats.fmt(heldFor())
-                + ", holder=" + holder.thread.getName() + (holder.state != null ? ", state=" + holder.state : "")
+                + ", holder=" + thread.getName() + (state != null ? ", state=" + state : "")
                 + (closed ? ", closed" : "") + '}';
     }
 }

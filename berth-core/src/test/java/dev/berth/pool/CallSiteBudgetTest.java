@@ -26,7 +26,7 @@ class CallSiteBudgetTest {
     private static int recorded(Diagnostics diagnostics, PooledEntry<?> entry, long from, long step, int leases) {
         int recorded = 0;
         for (int i = 0; i < leases; i++) {
-            if (diagnostics.holder(null, entry, from + i * step).taken != null) {
+            if (diagnostics.recordSite(entry, from + i * step) != null) {
                 recorded++;
             }
         }

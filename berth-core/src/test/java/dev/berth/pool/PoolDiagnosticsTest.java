@@ -171,6 +171,7 @@ class PoolDiagnosticsTest {
             return dropped.get() == 1;
         });
         assertThat(seen.getFirst().site().getMethodName()).isEqualTo("forgetToCloseALease");
+        assertThat(seen.getFirst().state()).isEqualTo("exporting"); // set before any scan watched it
         try (Lease<Resource> lease = pool.acquire(Duration.ofSeconds(5))) {
             assertThat(lease.get().id).isEqualTo(2); // the dropped one was destroyed, a new one made
         }
@@ -179,7 +180,34 @@ class PoolDiagnosticsTest {
     }
 
     private static void forgetToCloseALease(Pool<Resource> pool) throws InterruptedException {
-        pool.acquire(); // never closed: the bug the pool must survive
+        pool.acquire().state("exporting"); // never closed: the bug the pool must survive
+    }
+
+    @Test
+    void aLeaseTheScanWatchesKeepsItsStateInReportsAndComesBackCleanly() throws Exception {
+        AtomicInteger leaks = new AtomicInteger();
+        Pool<Resource> pool = pool(config(1).housekeepingPeriod(Duration.ofMillis(10)).listener(new PoolListener() {
+            @Override public void leak(String p, PoolReport.Holding holding, boolean wasDropped) {
+                leaks.incrementAndGet();
+            }
+        }));
+        Lease<Resource> lease = pool.acquire();
+        lease.state("first");
+        PooledEntry<?> entry = ((PooledLease<?>) lease).entry;
+        assertThat(entry.holder()).isSameAs(lease); // held strongly until a scan sees it
+        await().atMost(Duration.ofSeconds(10)).until(() -> entry.holder() instanceof LeaseWatch);
+        lease.state("second"); // after the watch: reports read the live lease
+        System.gc(); // the lease is still referenced here, so the watch must not lose it
+        assertThat(((LeaseWatch) entry.holder()).refersTo(null)).isFalse();
+        assertThat(pool.report().holders()).singleElement().satisfies(h -> assertThat(h.state()).isEqualTo("second"));
+        lease.close();
+        assertThat(entry.holder()).isNull();
+        assertThat(pool.report().holders()).isEmpty();
+        try (Lease<Resource> again = pool.acquire(Duration.ofSeconds(5))) {
+            assertThat(again.get()).isSameAs(entry.resource); // the same resource, not replaced
+        }
+        assertThat(leaks).hasValue(0);
+        assertThat(factory.destroyed).hasValue(0);
     }
 
     @Test
