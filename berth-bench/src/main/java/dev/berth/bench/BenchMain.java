@@ -167,17 +167,25 @@ public final class BenchMain {
         report.select(pool, threads, runs);
     }
 
-    /** Runs {@code rounds} forks per contender, rotating the order each round, and gathers their results. */
+    /**
+     * Runs {@code rounds} forks per contender, rotating the order each round, and gathers their results. In group
+     * (2) the forks of {@link TimerFloor} (no pool; reported as {@link Report#FLOOR}) rotate with them.
+     */
     private Map<String, Runs> forkRounds(String... args) throws Exception {
+        List<String> names = new ArrayList<>(Contender.NAMES);
+        if (List.of(args).contains("scenario=oversub")) {
+            names.add(Report.FLOOR);
+        }
         Map<String, Runs> runs = new LinkedHashMap<>();
-        Contender.NAMES.forEach(name -> runs.put(name, new Runs()));
+        names.forEach(name -> runs.put(name, new Runs()));
         for (int round = 0; round < settings.rounds(); round++) {
-            for (int i = 0; i < Contender.NAMES.size(); i++) {
-                String contender = Contender.NAMES.get((i + round) % Contender.NAMES.size());
+            for (int i = 0; i < names.size(); i++) {
+                String contender = names.get((i + round) % names.size());
+                Class<?> main = contender.equals(Report.FLOOR) ? TimerFloor.class : Harness.class;
                 List<String> command = new ArrayList<>();
                 command.add(ProcessHandle.current().info().command().orElse("java"));
                 command.addAll(JVM_ARGS);
-                command.addAll(List.of("-cp", System.getProperty("java.class.path"), Harness.class.getName()));
+                command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
                 command.add("contender=" + contender);
                 command.add("warmup=" + settings.warmupSeconds());
                 command.addAll(List.of(args));
@@ -204,7 +212,7 @@ public final class BenchMain {
         if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0 || result == null) {
             process.destroyForcibly();
             throw new IllegalStateException("benchmark fork failed (exit " + (process.isAlive() ? "none" : process.exitValue())
-                    + "): " + String.join(" ", command.subList(command.indexOf(Harness.class.getName()), command.size())));
+                    + "): " + String.join(" ", command.subList(command.indexOf("-cp") + 2, command.size())));
         }
         Map<String, String> fields = new LinkedHashMap<>();
         for (String field : result.substring("RESULT ".length()).split(" ")) {

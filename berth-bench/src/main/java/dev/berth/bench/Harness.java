@@ -249,7 +249,7 @@ public final class Harness {
         return map;
     }
 
-    private static Duration seconds(String value) {
+    static Duration seconds(String value) {
         return Duration.ofNanos((long) (Double.parseDouble(value) * 1e9));
     }
 }
