@@ -1,7 +1,7 @@
 package dev.berth.bench;
 
 /**
- * How long each part runs. {@link #FULL} fits the three groups in about 18 minutes on 2 cores;
+ * How long each part runs. {@link #FULL} fits the three groups in about 20 minutes on 2 cores;
  * {@link #SMOKE} only proves that everything runs (its figures mean little).
  *
  * @param jmhWarmups     JMH warm-up iterations per benchmark (one fork each)
