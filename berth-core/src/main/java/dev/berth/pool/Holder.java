@@ -11,6 +11,8 @@ import java.util.List;
  */
 class Holder {
     private static final long SAMPLE_NANOS = 100_000_000L;
+    /** {@link #site} when the recorded stack has no application frame. */
+    private static final StackTraceElement UNKNOWN = new StackTraceElement("?", "?", null, -1);
 
     final Thread thread;
     final long start;
@@ -25,8 +27,6 @@ class Holder {
     private volatile StackTraceElement site;
     /** Without {@link #taken}: the holder's current application frame, sampled at most every 100 ms. */
     private volatile Sample sample;
-
-    private static final StackTraceElement UNKNOWN = new StackTraceElement("?", "?", null, -1);
 
     private record Sample(StackTraceElement site, long at) { }
 
