@@ -194,7 +194,8 @@ class PoolDiagnosticsTest {
         Lease<Resource> lease = pool.acquire();
         lease.state("first");
         PooledEntry<?> entry = ((PooledLease<?>) lease).entry;
-        assertThat(entry.holder()).isSameAs(lease); // held strongly until a scan sees it
+        // Held strongly until a scan sees it (PoolAllocationTest shows no watch is made per borrow); not asserted
+        // here, where a scan every 10 ms may already have come.
         await().atMost(Duration.ofSeconds(10)).until(() -> entry.holder() instanceof LeaseWatch);
         lease.state("second"); // after the watch: reports read the live lease
         System.gc(); // the lease is still referenced here, so the watch must not lose it
