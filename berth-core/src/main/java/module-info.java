@@ -7,4 +7,6 @@ module dev.berth.core {
 
     exports dev.berth.scope;
     exports dev.berth.pool;
+    // Not API: helpers berth's own modules share (see its package comment).
+    exports dev.berth.internal;
 }

@@ -1,5 +1,7 @@
 package dev.berth.pool;
 
+import dev.berth.internal.CallSites;
+
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Comparator;

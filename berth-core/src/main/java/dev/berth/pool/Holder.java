@@ -1,5 +1,7 @@
 package dev.berth.pool;
 
+import dev.berth.internal.CallSites;
+
 import java.time.Duration;
 import java.util.List;
 
@@ -67,7 +69,7 @@ class Holder {
     private static List<StackTraceElement> callersOf(StackTraceElement[] stack) {
         int first = 0;
         while (first < stack.length - 1 && stack[first].getClassName().startsWith("dev.berth.pool.")
-                && CallSites.isInfrastructure(stack[first].getClassName())) {
+                && CallSites.isLibrary(stack[first].getClassName())) {
             first++;
         }
         return List.of(stack).subList(first, stack.length);

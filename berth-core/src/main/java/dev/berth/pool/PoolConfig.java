@@ -1,7 +1,9 @@
 package dev.berth.pool;
 
+import static dev.berth.internal.Checks.notNegative;
+import static dev.berth.internal.Checks.positive;
+
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * Immutable settings of a {@link Pool}. Build one with {@link #builder()}; every setting has a default
@@ -274,20 +276,6 @@ public final class PoolConfig {
                 }
             }
             return new PoolConfig(this);
-        }
-
-        private static void positive(String setting, Duration value) {
-            Objects.requireNonNull(value, () -> setting + " must not be null");
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(setting + " is " + value + " but must be positive");
-            }
-        }
-
-        private static void notNegative(String setting, Duration value) {
-            Objects.requireNonNull(value, () -> setting + " must not be null");
-            if (value.isNegative()) {
-                throw new IllegalArgumentException(setting + " is " + value + " but must not be negative (use 0 to turn it off)");
-            }
         }
     }
 }

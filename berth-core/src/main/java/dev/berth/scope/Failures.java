@@ -1,5 +1,7 @@
 package dev.berth.scope;
 
+import dev.berth.internal.Rethrow;
+
 /** How scopes combine and rethrow failures; shared by the blocking and the asynchronous paths. */
 final class Failures {
 
@@ -28,11 +30,6 @@ final class Failures {
         if (failure instanceof Error error) {
             throw error;
         }
-        throw Failures.<RuntimeException>sneaky(failure);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <X extends Throwable> X sneaky(Throwable failure) throws X {
-        throw (X) failure;
+        throw Rethrow.<RuntimeException>asIs(failure);
     }
 }
