@@ -3,6 +3,7 @@ package dev.berth.pool;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * The pool's waiting room: callers that found no idle entry, in arrival order, and the policy that serves
@@ -20,6 +21,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Waiters that gave up stay in the queue until they reach its head, where they are skipped; the
  * {@link #count()} counts only those still waiting.
+ *
+ * <p>The queue owns the waiter's life-cycle and the moment an entry becomes free: a waiter leaves it by being
+ * served ({@link #serve}), failed ({@link #close}, {@link #failOlderThan}) or by giving up ({@link #giveUp}), and
+ * every entry a thread is done with goes through {@link #giveBack} or {@link #makeIdle}, so whoever waits is
+ * always told. It is also the pool's gate: once {@link #close closed}, a waiter added is failed at once, and an
+ * entry made idle is handed to the pool's discard action instead of being lent again.
  */
 final class WaitQueue<R> {
     /**
@@ -32,12 +39,22 @@ final class WaitQueue<R> {
     static final long STARVATION_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final EntryTable<R> table;
+    /** Takes an entry that became idle after close (the caller owns it): the pool destroys it. */
+    private final Consumer<PooledEntry<R>> discard;
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     private final AtomicInteger waiting = new AtomicInteger();
     private volatile boolean fifo;
+    /** Set once by {@link #close}: from then on every waiter is failed with it. */
+    private volatile Throwable closedWith;
 
-    WaitQueue(EntryTable<R> table) {
+    WaitQueue(EntryTable<R> table, Consumer<PooledEntry<R>> discard) {
         this.table = table;
+        this.discard = discard;
+    }
+
+    /** Whether the pool closed: nobody is served any more. */
+    boolean closed() {
+        return closedWith != null;
     }
 
     /** Whether newcomers must queue instead of taking idle entries. */
@@ -50,16 +67,64 @@ final class WaitQueue<R> {
         return waiting.get();
     }
 
-    /** Queues a waiter; the count rises first, so a concurrent return sees it. Returns the new count. */
+    /**
+     * Queues a waiter; the count rises first, so a concurrent return sees it. Returns the new count. A waiter
+     * added after {@link #close} is failed at once (close may have swept the queue before it arrived).
+     */
     int add(Waiter waiter) {
         int count = waiting.incrementAndGet();
         waiters.offer(waiter);
+        Throwable closing = closedWith;
+        if (closing != null) {
+            failAll(closing);
+        }
         return count;
     }
 
-    /** A waiter gave up (its {@link Waiter#cancel()} succeeded): it no longer counts. */
-    void withdrawn() {
+    /**
+     * The one way a waiter stops waiting on its own (it served itself, timed out, was interrupted or cancelled):
+     * true when it did, and then the next waiter is woken if entries are idle, since this one may have been woken
+     * for an entry it will not take. False when something was handed over first: the waiter must take it.
+     */
+    boolean giveUp(Waiter waiter) {
+        if (!waiter.cancel()) {
+            return false;
+        }
         waiting.decrementAndGet();
+        passOn();
+        return true;
+    }
+
+    /**
+     * The one way an entry becomes idle: publishes it (a volatile write, before the queue is read) and wakes the
+     * head if anyone waits. After close the entry is taken back and discarded instead.
+     */
+    void makeIdle(PooledEntry<R> entry) {
+        entry.setIdle();
+        if (waiting.get() > 0) {
+            signal();
+        }
+        if (closedWith != null && entry.claim(PooledEntry.IDLE, PooledEntry.LEASED)) {
+            discard.accept(entry);
+        }
+    }
+
+    /** An entry its holder is done with: straight to the oldest waiter in FIFO mode, otherwise made idle. */
+    void giveBack(PooledEntry<R> entry) {
+        if (fifo && waiting.get() > 0 && handOff(entry)) {
+            return;
+        }
+        makeIdle(entry);
+    }
+
+    /** A waiter no thread runs for (a future) was woken: serve it an idle entry here, if there is one. */
+    void serveIdle(Waiter waiter) {
+        PooledEntry<R> entry = table.claimIdle();
+        if (entry == null) {
+            waiter.missed();
+        } else if (!serve(waiter, entry)) {
+            makeIdle(entry);
+        }
     }
 
     /** An entry became idle while callers may wait: wake the head, or in FIFO mode hand entries over. */
@@ -91,7 +156,8 @@ final class WaitQueue<R> {
                 return;
             }
             if (!handOff(entry)) {
-                entry.setIdle();
+                makeIdle(entry); // every waiter had given up meanwhile
+                return;
             }
         }
     }
@@ -141,8 +207,13 @@ final class WaitQueue<R> {
         return earliest;
     }
 
-    /** Fails every waiter (the pool closed). */
-    void failAll(Throwable failure) {
+    /** Closes the gate: fails every waiter now and every one added later with {@code failure}. */
+    void close(Throwable failure) {
+        closedWith = failure;
+        failAll(failure);
+    }
+
+    private void failAll(Throwable failure) {
         Waiter waiter;
         while ((waiter = waiters.poll()) != null) {
             if (waiter.complete(failure)) {

@@ -2,12 +2,14 @@ package dev.berth.pool;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A caller waiting in the pool's FIFO queue. Completed exactly once, by whoever wins the CAS on
  * {@link #result}: a releasing thread handing over an entry, a failing creation, close, or the waiter
- * itself giving up (timeout, interrupt, cancellation).
+ * itself giving up (timeout, interrupt, cancellation) through {@link WaitQueue#giveUp}. Two kinds: a thread
+ * {@link Parked} in {@code acquire}, and a future ({@link Async}) nobody runs for.
  */
 abstract class Waiter {
     static final Object CANCELLED = new Object();
@@ -121,6 +123,58 @@ abstract class Waiter {
             if (!signalled) {
                 signalled = true;
                 LockSupport.unpark(thread);
+            }
+        }
+    }
+
+    /**
+     * A future waiting in the queue, for {@code acquireAsync}. Nobody runs for it, so waking it means serving it an
+     * idle entry right on the waking thread; the entry is then lent, and a timeout reported, on a virtual thread,
+     * never on the releaser's or the deadlines thread: the future's dependants are the caller's code and may block.
+     */
+    static final class Async<R> extends Waiter {
+        /** What the pool does for an async waiter once the queue is done with it. */
+        interface Lender<R> {
+            /** Lends {@code entry}, handed over to {@code waiter}, or queues the waiter again if it is not fit. */
+            void deliver(PooledEntry<R> entry, Async<R> waiter);
+
+            /**
+             * The waiter gave up at its deadline (called on the deadlines thread): fail its future with the pool's
+             * timeout error, off this thread.
+             */
+            void timedOut(Async<R> waiter);
+        }
+
+        final CompletableFuture<Lease<R>> future;
+        private final WaitQueue<R> queue;
+        private final Lender<R> lender;
+
+        Async(long start, long deadline, CompletableFuture<Lease<R>> future, WaitQueue<R> queue, Lender<R> lender) {
+            super(start, deadline);
+            this.future = future;
+            this.queue = queue;
+            this.lender = lender;
+        }
+
+        @Override
+        void expire() {
+            if (queue.giveUp(this)) {
+                lender.timedOut(this);
+            }
+        }
+
+        @Override
+        void wake() {
+            queue.serveIdle(this);
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        void completed(Object value) {
+            if (value instanceof PooledEntry<?> entry) {
+                Thread.ofVirtual().start(() -> lender.deliver((PooledEntry<R>) entry, this));
+            } else {
+                future.completeExceptionally((Throwable) value);
             }
         }
     }

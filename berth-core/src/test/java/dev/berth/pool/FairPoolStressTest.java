@@ -21,11 +21,12 @@ import org.junit.jupiter.api.Test;
  * Two thousand virtual threads and a few platform threads hammer a small pool with random timeouts,
  * interrupts, cancellations, broken resources, failed validations and short lifetimes, for a bounded time.
  * Invariants: never more than maxSize resources alive, never one resource lent twice, never a destroyed
- * resource lent, and at the end every resource is accounted for.
+ * resource lent, and at the end every resource is accounted for. It runs 3 s; {@code -Dberth.stress.seconds=60}
+ * runs it longer (after a change to the pool's internals).
  */
 class FairPoolStressTest {
     private static final int MAX_SIZE = 8;
-    private static final Duration RUN_FOR = Duration.ofSeconds(3);
+    private static final Duration RUN_FOR = Duration.ofSeconds(Long.getLong("berth.stress.seconds", 3));
 
     private final CountingFactory factory = new CountingFactory();
     private final AtomicInteger doubleLeases = new AtomicInteger();

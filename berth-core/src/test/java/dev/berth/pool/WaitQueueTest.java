@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  */
 class WaitQueueTest {
     private final EntryTable<String> table = new EntryTable<>(2, 0);
-    private final WaitQueue<String> queue = new WaitQueue<>(table);
+    private final WaitQueue<String> queue = new WaitQueue<>(table, entry -> { });
 
     /** A waiter that records wake-ups and hand-overs instead of parking a thread. */
     private static final class Recording extends Waiter {

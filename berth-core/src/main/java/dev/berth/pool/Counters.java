@@ -1,0 +1,100 @@
+package dev.berth.pool;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * What a pool counts (creations, destructions, timeouts, creation failures, wait and hold times) and the
+ * snapshots made of it: {@link PoolStats}, {@link PoolReport} and the timeout error. Counters are written by the
+ * paths that change them and read only here; nothing in this class is on the lend/return path except the
+ * histograms' per-entry recorders, which the entry's owner writes.
+ */
+final class Counters<R> {
+    private static final PoolStats.Percentiles NO_PERCENTILES =
+            new PoolStats.Percentiles(0, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+
+    private final String name;
+    private final int maxSize;
+    private final EntryTable<R> table;
+    private final WaitQueue<R> queue;
+    private final Diagnostics diagnostics;
+
+    final AtomicLong created = new AtomicLong();
+    final AtomicLong destroyed = new AtomicLong();
+    final AtomicLong timeouts = new AtomicLong();
+    final AtomicLong creationFailures = new AtomicLong();
+    /** The most recent creation failure, for timeout errors and reports; never cleared (an old cause still explains). */
+    volatile Throwable lastCreationFailure;
+    final LatencyHistogram acquireWait = new LatencyHistogram();
+    final LatencyHistogram holdTime = new LatencyHistogram();
+
+    Counters(PoolConfig config, EntryTable<R> table, WaitQueue<R> queue, Diagnostics diagnostics) {
+        this.name = config.name();
+        this.maxSize = config.maxSize();
+        this.table = table;
+        this.queue = queue;
+        this.diagnostics = diagnostics;
+    }
+
+    /** Sizes, counters and wait/hold percentiles over every entry's recorder. */
+    PoolStats stats() {
+        PooledEntry<R>[] entries = table.snapshot();
+        List<LatencyHistogram.Recorder> waits = new ArrayList<>(entries.length);
+        List<LatencyHistogram.Recorder> holds = new ArrayList<>(entries.length);
+        for (PooledEntry<R> entry : entries) {
+            waits.add(entry.waits);
+            holds.add(entry.holds);
+        }
+        return snapshot(acquireWait.snapshot(waits), holdTime.snapshot(holds));
+    }
+
+    /** Sizes and counters without the percentiles: cheap enough for every timeout. */
+    PoolStats counts() {
+        return snapshot(NO_PERCENTILES, NO_PERCENTILES);
+    }
+
+    private PoolStats snapshot(PoolStats.Percentiles waits, PoolStats.Percentiles holds) {
+        int idle = 0;
+        int leased = 0;
+        for (PooledEntry<R> entry : table.snapshot()) {
+            switch (entry.state()) {
+                case PooledEntry.IDLE, PooledEntry.RESERVED -> idle++;
+                case PooledEntry.LEASED -> leased++;
+                default -> { }
+            }
+        }
+        return new PoolStats(name, idle + leased, idle, leased, Math.max(0, queue.count()), maxSize,
+                created.get(), destroyed.get(), waits.count(), timeouts.get(),
+                creationFailures.get(), waits, holds);
+    }
+
+    /** The full report: stats, the last creation failure and the longest holders. */
+    PoolReport report() {
+        Throwable failure = lastCreationFailure;
+        return new PoolReport(stats(), failure == null ? null : failure.toString(),
+                Diagnostics.describe(Diagnostics.longestHolders(table.snapshot(), PoolReport.MAX_HOLDERS), System.nanoTime()));
+    }
+
+    /**
+     * Counts a timeout and makes its error. The counts and the holders are taken now (what the caller saw); the
+     * text, with each holder's call site, is rendered only if someone reads the message.
+     */
+    PoolTimeoutException timedOut(long waitedNanos) {
+        timeouts.incrementAndGet();
+        Throwable cause = lastCreationFailure;
+        PoolStats counts = counts();
+        long now = System.nanoTime();
+        List<Holder> longest = Diagnostics.longestHolders(table.snapshot(), PoolReport.MAX_HOLDERS);
+        Supplier<PoolReport> report = () -> new PoolReport(counts,
+                cause == null ? null : cause.toString(), Diagnostics.describe(longest, now));
+        diagnostics.timedOut(report, counts, waitedNanos);
+        return new PoolTimeoutException(() -> "no free resource within " + TimeUnit.NANOSECONDS.toMillis(waitedNanos)
+                + " ms in " + report.get()
+                + "\nLeases are held too long or too many callers compete: shorten the work done while holding a lease,"
+                + " look for leases that are never closed, or raise maxSize.", cause);
+    }
+}

@@ -1,0 +1,315 @@
+package dev.berth.pool;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Everything a pool does besides lending and taking back: creating resources (off the caller's path, at most
+ * {@code createConcurrency} at a time), validating them, destroying them, and the periodic work (age and idle
+ * eviction, keepalive, leak scans, refill to {@code minIdle}) on one platform thread named
+ * {@code berth-<pool>-housekeeper}. Creations and destructions run on virtual threads it tracks, so close can
+ * wait for them.
+ *
+ * <p>Nothing here runs under a lock. An entry it works on is one it owns: freshly created, claimed from
+ * {@link PooledEntry#IDLE} to {@link PooledEntry#RESERVED} for a check, or handed over for retirement.
+ */
+final class Housekeeper<R> {
+    private static final System.Logger LOG = System.getLogger("dev.berth.pool");
+    private static final long FAILURE_LOG_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private final PoolConfig config;
+    private final ResourceFactory<R> factory;
+    private final String name;
+    private final EntryTable<R> table;
+    private final WaitQueue<R> queue;
+    private final Diagnostics diagnostics;
+    private final Counters<R> counters;
+
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final Set<Thread> workers = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger creating = new AtomicInteger();
+    private final AtomicLong failureStreak = new AtomicLong();
+    private volatile long lastFailureLog;
+
+    Housekeeper(PoolConfig config, ResourceFactory<R> factory, EntryTable<R> table, WaitQueue<R> queue,
+            Diagnostics diagnostics, Counters<R> counters) {
+        this.config = config;
+        this.factory = factory;
+        this.name = config.name();
+        this.table = table;
+        this.queue = queue;
+        this.diagnostics = diagnostics;
+        this.counters = counters;
+        this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "berth-" + name + "-housekeeper");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
+        scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    }
+
+    /** Schedules the periodic work and starts filling the pool to {@code minIdle}. */
+    void start() {
+        long period = config.housekeepingPeriod().toNanos();
+        scheduler.scheduleWithFixedDelay(this::housekeep, period, period, TimeUnit.NANOSECONDS);
+        if (diagnostics.leakNanos > 0) {
+            long scan = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(period, diagnostics.leakNanos / 2));
+            scheduler.scheduleWithFixedDelay(this::scanHolders, scan, scan, TimeUnit.NANOSECONDS);
+        }
+        long reportEvery = config.reportInterval().toNanos();
+        if (reportEvery > 0) {
+            scheduler.scheduleWithFixedDelay(
+                    () -> LOG.log(Level.INFO, () -> counters.stats().toString()), reportEvery, reportEvery, TimeUnit.NANOSECONDS);
+        }
+        requestCreation();
+    }
+
+    // ---------------------------------------------------------------- creation
+
+    /** Starts creations while callers wait for more than are being created, or idle entries are below minIdle. */
+    void requestCreation() {
+        while (!queue.closed()) {
+            int inFlight = creating.get();
+            if (inFlight >= config.createConcurrency() || !wantsMore(inFlight)) {
+                return;
+            }
+            if (!creating.compareAndSet(inFlight, inFlight + 1)) {
+                continue;
+            }
+            if (!table.reserveSlot()) {
+                creating.decrementAndGet();
+                return;
+            }
+            startWorker("create", this::createOne);
+        }
+    }
+
+    private boolean wantsMore(int inFlight) {
+        // an entry housekeeping is checking is not missing: counting it out would create a spare (then evicted)
+        return queue.count() > inFlight || table.restingCount() + inFlight < config.minIdle();
+    }
+
+    private void createOne() {
+        long attemptStart = System.nanoTime();
+        R resource;
+        try {
+            resource = factory.create();
+            if (resource == null) {
+                throw new IllegalStateException("ResourceFactory.create() returned null");
+            }
+        } catch (Throwable t) {
+            creationFailed(t, attemptStart);
+            return;
+        }
+        counters.created.incrementAndGet();
+        diagnostics.created();
+        if (failureStreak.getAndSet(0) > 0) {
+            LOG.log(Level.INFO, () -> "pool '" + name + "' creates resources again");
+        }
+        long now = System.nanoTime();
+        long lifetime = config.maxLifetime().toNanos();
+        if (lifetime > 0) {
+            long jitter = config.lifetimeJitter().toNanos();
+            lifetime -= jitter > 0 ? ThreadLocalRandom.current().nextLong(jitter) : 0;
+        }
+        PooledEntry<R> entry = new PooledEntry<>(resource, now, lifetime, counters.acquireWait, counters.holdTime);
+        table.add(entry);
+        diagnostics.grew(table.snapshot().length, config.minIdle());
+        if (queue.closed()) {
+            creating.decrementAndGet();
+            retire(entry, "closed");
+            return;
+        }
+        // A new entry was made for whoever waits: hand it over directly, and only then stop counting the
+        // creation as in flight, so no other thread sees "a waiter and nothing in flight" and creates again.
+        if (!(queue.count() > 0 && queue.handOff(entry))) {
+            queue.makeIdle(entry);
+        }
+        creating.decrementAndGet();
+        requestCreation();
+    }
+
+    private void creationFailed(Throwable failure, long attemptStart) {
+        counters.creationFailures.incrementAndGet();
+        counters.lastCreationFailure = failure;
+        diagnostics.creationFailed(failure);
+        creating.decrementAndGet();
+        table.freeSlot();
+        logCreationFailure(failure);
+        if (table.slotsInUse() == 0) {
+            // Nothing exists that could be returned to them: fail the waiters now, with the cause.
+            // Only those who were already waiting when this attempt started; later ones get an attempt of their own.
+            PoolException error = new PoolException("pool '" + name + "' has no resources and could not create one: "
+                    + failure + ". Check that the server is reachable and the credentials are right.", failure);
+            queue.failOlderThan(attemptStart, error);
+        } else {
+            // Others are leased and will come back; waiters keep waiting and time out with this cause.
+            LockSupport.parkNanos(Math.min(config.acquireTimeout().toNanos() / 4, TimeUnit.SECONDS.toNanos(1)));
+        }
+        requestCreation();
+    }
+
+    /** The first failure of a streak is a WARNING; repeats are summarised at most every 30 s, not one line each. */
+    private void logCreationFailure(Throwable failure) {
+        long now = System.nanoTime();
+        long streak = failureStreak.incrementAndGet();
+        long last = lastFailureLog;
+        if (streak == 1 || now - last >= FAILURE_LOG_NANOS) {
+            lastFailureLog = now;
+            LOG.log(Level.WARNING, () -> "pool '" + name + "' could not create a resource"
+                    + (streak > 1 ? " (" + streak + " failures in a row)" : "") + ": " + failure);
+        } else {
+            LOG.log(Level.DEBUG, () -> "pool '" + name + "' could not create a resource: " + failure);
+        }
+    }
+
+    // ---------------------------------------------------------------- validation
+
+    /** Asks the factory whether a resource the caller owns still works; a failure to answer counts as no. */
+    boolean validate(PooledEntry<R> entry) {
+        boolean valid;
+        try {
+            valid = factory.validate(entry.resource, config.validationTimeout());
+        } catch (Exception e) {
+            LOG.log(Level.DEBUG, () -> "pool '" + name + "': validation failed: " + e);
+            valid = false;
+        }
+        if (valid) {
+            entry.lastValidated = System.nanoTime();
+        } else {
+            diagnostics.validationFailed();
+        }
+        return valid;
+    }
+
+    // ---------------------------------------------------------------- destruction
+
+    /** Removes an entry the caller owns from the pool and destroys its resource off the caller's path. */
+    void retire(PooledEntry<R> entry, String reason) {
+        if (!entry.remove()) {
+            return;
+        }
+        table.remove(entry);
+        counters.acquireWait.retire(entry.waits);
+        counters.holdTime.retire(entry.holds);
+        startWorker("destroy", () -> destroy(entry, reason));
+    }
+
+    private void destroy(PooledEntry<R> entry, String reason) {
+        diagnostics.destroyed(reason, System.nanoTime() - entry.createdAt);
+        try {
+            factory.destroy(entry.resource);
+        } catch (Throwable t) {
+            LOG.log(Level.WARNING, () -> "pool '" + name + "': destroying a resource failed: " + t);
+        } finally {
+            counters.destroyed.incrementAndGet();
+            // Only now is the slot free, so the pool never holds more than maxSize resources.
+            table.freeSlot();
+            requestCreation();
+        }
+    }
+
+    private void startWorker(String what, Runnable task) {
+        Thread worker = Thread.ofVirtual().name("berth-" + name + "-" + what).unstarted(() -> {
+            try {
+                task.run();
+            } finally {
+                workers.remove(Thread.currentThread());
+            }
+        });
+        workers.add(worker); // before start, so close cannot miss it
+        worker.start();
+    }
+
+    // ---------------------------------------------------------------- periodic work
+
+    /** Retires expired and surplus idle entries, validates idle ones due for keepalive, refills to minIdle. */
+    private void housekeep() {
+        if (queue.closed()) {
+            return;
+        }
+        try {
+            long now = System.nanoTime();
+            long idleTimeout = config.idleTimeout().toNanos();
+            long keepalive = config.keepaliveTime().toNanos();
+            int idle = table.idleCount();
+            for (PooledEntry<R> entry : table.snapshot()) {
+                if (!entry.claim(PooledEntry.IDLE, PooledEntry.RESERVED)) {
+                    continue;
+                }
+                boolean surplus = idle > config.minIdle();
+                if (entry.expired(now)) {
+                    idle--;
+                    retire(entry, "expired");
+                } else if (surplus && idleTimeout > 0 && now - entry.lastReturned >= idleTimeout) {
+                    idle--;
+                    retire(entry, "idle");
+                } else if (keepalive > 0 && now - entry.lastValidated >= keepalive && !validate(entry)) {
+                    idle--;
+                    retire(entry, "invalid");
+                } else {
+                    queue.makeIdle(entry);
+                }
+            }
+            scanHolders();
+            diagnostics.endSaturationIfIdle(queue.count(), counters.timeouts.get());
+            diagnostics.endOverflowIfShrunk(table.snapshot().length, config.minIdle());
+            requestCreation();
+        } catch (Throwable t) {
+            LOG.log(Level.ERROR, () -> "pool '" + name + "': housekeeping failed: " + t);
+        }
+    }
+
+    /** Reports long holds and reclaims entries whose lease was dropped without close. */
+    private void scanHolders() {
+        for (PooledEntry<R> dropped : diagnostics.scanHolders(table.snapshot(), System.nanoTime())) {
+            retire(dropped, "leaked");
+        }
+    }
+
+    // ---------------------------------------------------------------- stopping
+
+    /**
+     * Stops the periodic work and waits up to {@code grace} for a run in progress (it may hold entries for
+     * validation), so that close sweeps a table nobody else is checking.
+     */
+    boolean stop(Duration grace) {
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(grace.toNanos(), TimeUnit.NANOSECONDS);
+            return false;
+        } catch (InterruptedException e) {
+            return true;
+        }
+    }
+
+    /** Waits for creations and destructions in flight until {@code deadline}, then interrupts them; true if interrupted. */
+    boolean joinWorkers(long deadline) {
+        boolean interrupted = false;
+        while (!workers.isEmpty()) {
+            for (Thread worker : List.copyOf(workers)) {
+                long remaining = deadline - System.nanoTime();
+                try {
+                    if (remaining <= 0 || !worker.join(Duration.ofNanos(remaining))) {
+                        worker.interrupt();
+                        worker.join(Duration.ofSeconds(1));
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+                workers.remove(worker);
+            }
+        }
+        return interrupted;
+    }
+}
