@@ -1,4 +1,4 @@
-package dev.berth.jdbc.bench;
+package dev.berth.jdbc.tx;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -6,19 +6,20 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 
 /**
- * An accounts table {@code (id int primary key, balance bigint not null)} and the naive transfer on it that both
- * {@code BankTransferTest} and {@link TransferBenchmark} run: read both balances, compute in Java, write both
- * back. Correct only if nothing interleaves, which is the point: SERIALIZABLE with retry makes it correct,
- * READ COMMITTED does not.
+ * An accounts table {@code (id int primary key, balance bigint not null)} and the naive transfer on it that
+ * {@link BankTransferTest} runs: read both balances, compute in Java, write both back. Correct only if nothing
+ * interleaves, which is the point: SERIALIZABLE with retry makes it correct, READ COMMITTED does not.
+ * berth-bench's {@code TransferBenchmark} measures the same transfer on a twin of this class
+ * ({@code dev.berth.bench.transfers.Accounts}); keep the two transfers the same.
  *
  * <p>Immutable, so one instance serves any number of threads; each call uses only the connection it is given.
  */
-public final class Accounts {
+final class Accounts {
 
     private final String table;
 
     /** @param table the accounts table's name */
-    public Accounts(String table) {
+    Accounts(String table) {
         this.table = table;
     }
 
@@ -27,7 +28,7 @@ public final class Accounts {
      *
      * @return whether the money moved
      */
-    public boolean transfer(Connection c, int from, int to, long amount) throws SQLException {
+    boolean transfer(Connection c, int from, int to, long amount) throws SQLException {
         long fromBalance = balance(c, from);
         if (fromBalance < amount) {
             return false;

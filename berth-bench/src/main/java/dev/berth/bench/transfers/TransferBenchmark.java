@@ -1,4 +1,4 @@
-package dev.berth.jdbc.bench;
+package dev.berth.bench.transfers;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Transfer throughput under contention: random transfers between a few accounts under SERIALIZABLE, many
- * workers, with retry of serialization failures. Three contestants run the same SQL, one after another, in
+ * workers, with retry of serialization failures. Four contestants run the same SQL, one after another, in
  * rounds (so that the shared machine's mood is spread over all of them):
  * <ul>
  *   <li><b>berth</b>: {@code db.transaction(serializable, tx -> transfer(...))} on a {@link BerthDataSource}
