@@ -4,7 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import dev.berth.jdbc.BerthDataSource;
-import dev.berth.jdbc.Database;
+import dev.berth.jdbc.tx.Database;
 import dev.berth.micrometer.PoolMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,6 +1,6 @@
 package dev.berth.demo;
 
-import dev.berth.jdbc.Database;
+import dev.berth.jdbc.tx.Database;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;

@@ -1,10 +1,10 @@
 package dev.berth.demo;
 
-import dev.berth.jdbc.Database;
-import dev.berth.jdbc.Isolation;
-import dev.berth.jdbc.RetryListener;
-import dev.berth.jdbc.RetryPolicy;
-import dev.berth.jdbc.TransactionOptions;
+import dev.berth.jdbc.tx.Database;
+import dev.berth.jdbc.tx.Isolation;
+import dev.berth.jdbc.tx.RetryListener;
+import dev.berth.jdbc.tx.RetryPolicy;
+import dev.berth.jdbc.tx.TransactionOptions;
 import dev.berth.web.RequestSession;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,8 +1,8 @@
 package dev.berth.web;
 
-import dev.berth.jdbc.Database;
-import dev.berth.jdbc.Transaction;
-import dev.berth.jdbc.TransactionOptions;
+import dev.berth.jdbc.tx.Database;
+import dev.berth.jdbc.tx.Transaction;
+import dev.berth.jdbc.tx.TransactionOptions;
 import dev.berth.web.RequestTiming.Outcome;
 import java.sql.Connection;
 import java.sql.SQLException;

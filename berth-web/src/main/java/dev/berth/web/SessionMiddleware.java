@@ -1,7 +1,7 @@
 package dev.berth.web;
 
-import dev.berth.jdbc.Database;
-import dev.berth.jdbc.TransactionOptions;
+import dev.berth.jdbc.tx.Database;
+import dev.berth.jdbc.tx.TransactionOptions;
 import dev.berth.web.RequestTiming.Outcome;
 import java.time.Duration;
 import java.util.Objects;

@@ -3,7 +3,7 @@ package dev.berth.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.berth.jdbc.Transaction;
+import dev.berth.jdbc.tx.Transaction;
 import io.helidon.http.HttpException;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;

@@ -1,7 +1,7 @@
 package dev.berth.web;
 
 import dev.berth.jdbc.BerthDataSource;
-import dev.berth.jdbc.Database;
+import dev.berth.jdbc.tx.Database;
 import dev.berth.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
