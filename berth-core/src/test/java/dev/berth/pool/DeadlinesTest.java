@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import dev.berth.pool.CountingFactory.Resource;
+import dev.berth.pool.testing.CountingFactory;
+import dev.berth.pool.testing.CountingFactory.Resource;
+import dev.berth.pool.testing.TestPools;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,8 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Waiters park without a timeout and {@link Deadlines} wakes them: every timeout must still fire, never early,
@@ -26,19 +28,12 @@ class DeadlinesTest {
     /** How late a timeout may fire on a loaded 2-core CI machine; a lost wake-up would be the test's 60 s limit. */
     private static final long LATE_NANOS = TimeUnit.SECONDS.toNanos(3);
 
-    private final CountingFactory factory = new CountingFactory();
-    private final List<Pool<?>> pools = new ArrayList<>();
+    @RegisterExtension
+    final TestPools<Resource> pools = TestPools.over(new CountingFactory(),
+            () -> PoolConfig.builder().name("deadlines").maxSize(1).closeGrace(Duration.ofSeconds(5)));
 
     private Pool<Resource> pool(Duration acquireTimeout) {
-        Pool<Resource> pool = Pool.open(PoolConfig.builder().name("deadlines").maxSize(1)
-                .acquireTimeout(acquireTimeout).closeGrace(Duration.ofSeconds(5)).build(), factory);
-        pools.add(pool);
-        return pool;
-    }
-
-    @AfterEach
-    void closePools() {
-        pools.forEach(Pool::close);
+        return pools.open(c -> c.acquireTimeout(acquireTimeout));
     }
 
     @Test

@@ -3,7 +3,9 @@ package dev.berth.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.berth.pool.CountingFactory.Resource;
+import dev.berth.pool.testing.CountingFactory;
+import dev.berth.pool.testing.CountingFactory.Resource;
+import dev.berth.pool.testing.TestPools;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two thousand virtual threads and a few platform threads hammer a small pool with random timeouts,
@@ -37,11 +40,13 @@ class FairPoolStressTest {
     private final AtomicLong interrupts = new AtomicLong();
     private final AtomicLong cancels = new AtomicLong();
     private final AtomicLong falseLeaks = new AtomicLong();
+    @RegisterExtension
+    final TestPools<Resource> pools = TestPools.over(factory, PoolConfig::builder);
 
     @Test
     void invariantsHoldUnderChaos() throws Exception {
         factory.valid = r -> ThreadLocalRandom.current().nextInt(50) != 0;
-        PoolConfig config = PoolConfig.builder().name("stress").maxSize(MAX_SIZE).minIdle(2)
+        Pool<Resource> pool = pools.open(c -> c.name("stress").maxSize(MAX_SIZE).minIdle(2)
                 .acquireTimeout(Duration.ofMillis(50)).validateAfterIdle(Duration.ofMillis(1))
                 .maxLifetime(Duration.ofMillis(40)).lifetimeJitter(Duration.ofMillis(10))
                 .idleTimeout(Duration.ofMillis(10)).keepaliveTime(Duration.ofMillis(5))
@@ -52,8 +57,7 @@ class FairPoolStressTest {
                     @Override public void leak(String name, PoolReport.Holding holding, boolean dropped) {
                         falseLeaks.incrementAndGet();
                     }
-                }).build();
-        Pool<Resource> pool = Pool.open(config, factory);
+                }));
         long deadline = System.nanoTime() + RUN_FOR.toNanos();
 
         List<Thread> workers = new ArrayList<>();

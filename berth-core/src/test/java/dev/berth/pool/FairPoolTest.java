@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.berth.pool.CountingFactory.Resource;
+import dev.berth.pool.testing.CountingFactory;
+import dev.berth.pool.testing.CountingFactory.Resource;
+import dev.berth.pool.testing.TestPools;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,32 +18,18 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class FairPoolTest {
     private final CountingFactory factory = new CountingFactory();
-    private final List<Pool<?>> pools = new ArrayList<>();
-
-    private Pool<Resource> pool(PoolConfig.Builder config) {
-        Pool<Resource> pool = Pool.open(config.build(), factory);
-        pools.add(pool);
-        return pool;
-    }
-
-    private static PoolConfig.Builder config(int maxSize) {
-        return PoolConfig.builder().name("test").maxSize(maxSize).acquireTimeout(Duration.ofSeconds(10))
-                .closeGrace(Duration.ofSeconds(5)).validateAfterIdle(Duration.ofHours(1));
-    }
-
-    @AfterEach
-    void closePools() {
-        pools.forEach(Pool::close);
-    }
+    @RegisterExtension
+    final TestPools<Resource> pools = TestPools.over(factory, () -> PoolConfig.builder().name("test")
+            .acquireTimeout(Duration.ofSeconds(10)).closeGrace(Duration.ofSeconds(5)).validateAfterIdle(Duration.ofHours(1)));
 
     @Test
     void closedLeaseGivesTheSameResourceToTheNextBorrower() throws Exception {
-        Pool<Resource> pool = pool(config(2));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(2));
         Resource first;
         try (Lease<Resource> lease = pool.acquire()) {
             first = lease.get();
@@ -55,7 +43,7 @@ class FairPoolTest {
 
     @Test
     void neverCreatesMoreThanMaxSize() throws Exception {
-        Pool<Resource> pool = pool(config(3).acquireTimeout(Duration.ofMillis(50)));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(3).acquireTimeout(Duration.ofMillis(50)));
         List<Lease<Resource>> leases = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             leases.add(pool.acquire());
@@ -68,7 +56,7 @@ class FairPoolTest {
 
     @Test
     void releasedResourceGoesToTheLongestWaiter() throws Exception {
-        Pool<Resource> pool = pool(config(1));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1));
         Lease<Resource> held = pool.acquire();
         List<Integer> order = new CopyOnWriteArrayList<>();
         List<Thread> waiters = new ArrayList<>();
@@ -93,7 +81,7 @@ class FairPoolTest {
 
     @Test
     void newcomerDoesNotBargePastAWaiterOlderThanTheStarvationThreshold() throws Exception {
-        Pool<Resource> pool = pool(config(1));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1));
         Lease<Resource> held = pool.acquire();
         long waitingSince = System.nanoTime();
         CompletableFuture<Lease<Resource>> waiter = pool.acquireAsync();
@@ -107,7 +95,7 @@ class FairPoolTest {
 
     @Test
     void timeoutExplainsThePoolState() throws Exception {
-        Pool<Resource> pool = pool(config(1).name("orders-db"));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1).name("orders-db"));
         try (Lease<Resource> ignored = pool.acquire()) {
             assertThatThrownBy(() -> pool.acquire(Duration.ofMillis(20)))
                     .isInstanceOf(PoolTimeoutException.class)
@@ -122,7 +110,7 @@ class FairPoolTest {
     @Test
     void creationFailureReachesWaitersWithItsCause() {
         factory.createFailure.set(new IOException("password authentication failed for user \"app\""));
-        Pool<Resource> pool = pool(config(2));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(2));
         assertThatThrownBy(pool::acquire)
                 .isInstanceOf(PoolException.class)
                 .hasMessageContaining("password authentication failed")
@@ -133,7 +121,7 @@ class FairPoolTest {
     @Test
     void poolRecoversAfterCreationFailuresStop() throws Exception {
         factory.createFailure.set(new IOException("connection refused"));
-        Pool<Resource> pool = pool(config(2));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(2));
         assertThatThrownBy(pool::acquire).isInstanceOf(PoolException.class);
         factory.createFailure.set(null);
         try (Lease<Resource> lease = pool.acquire()) {
@@ -143,7 +131,7 @@ class FairPoolTest {
 
     @Test
     void timeoutCarriesTheLastCreationFailureAsCause() throws Exception {
-        Pool<Resource> pool = pool(config(2));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(2));
         try (Lease<Resource> held = pool.acquire()) {
             factory.createFailure.set(new IOException("too many clients already"));
             assertThatThrownBy(() -> pool.acquire(Duration.ofMillis(200)))
@@ -163,8 +151,8 @@ class FairPoolTest {
             }
             @Override public void destroy(String r) { }
         };
-        try (Pool<String> pool = Pool.open(config(1).name("names").build(), named);
-             Lease<String> ignored = pool.acquire()) {
+        Pool<String> pool = pools.open(c -> c.maxSize(1).name("names"), named);
+        try (Lease<String> ignored = pool.acquire()) {
             assertThat(creator.get()).isEqualTo("berth-names-create").isNotEqualTo(Thread.currentThread().getName());
         }
     }
@@ -183,23 +171,22 @@ class FairPoolTest {
             }
             @Override public void destroy(Integer r) { }
         };
-        try (Pool<Integer> pool = Pool.open(config(20).createConcurrency(3).build(), slow)) {
-            List<CompletableFuture<Lease<Integer>>> leases = new ArrayList<>();
-            for (int i = 0; i < 20; i++) {
-                leases.add(pool.acquireAsync());
-            }
-            await().until(() -> inCreate.get() == 3);
-            go.countDown();
-            for (CompletableFuture<Lease<Integer>> f : leases) {
-                f.get(10, TimeUnit.SECONDS).close();
-            }
-            assertThat(maxInCreate.get()).isEqualTo(3);
+        Pool<Integer> pool = pools.open(c -> c.maxSize(20).createConcurrency(3), slow);
+        List<CompletableFuture<Lease<Integer>>> leases = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            leases.add(pool.acquireAsync());
         }
+        await().until(() -> inCreate.get() == 3);
+        go.countDown();
+        for (CompletableFuture<Lease<Integer>> f : leases) {
+            f.get(10, TimeUnit.SECONDS).close();
+        }
+        assertThat(maxInCreate.get()).isEqualTo(3);
     }
 
     @Test
     void interruptedWaiterGetsInterruptedExceptionAndLeavesNothingBehind() throws Exception {
-        Pool<Resource> pool = pool(config(1));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1));
         Lease<Resource> held = pool.acquire();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread waiter = Thread.ofVirtual().start(() -> {
@@ -221,7 +208,7 @@ class FairPoolTest {
 
     @Test
     void asyncAcquireCompletesWhenAResourceIsReturned() throws Exception {
-        Pool<Resource> pool = pool(config(1));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1));
         Lease<Resource> held = pool.acquire();
         CompletableFuture<Lease<Resource>> next = pool.acquireAsync();
         assertThat(next).isNotDone();
@@ -234,7 +221,7 @@ class FairPoolTest {
 
     @Test
     void asyncAcquireTimesOut() throws Exception {
-        Pool<Resource> pool = pool(config(1).acquireTimeout(Duration.ofMillis(30)));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1).acquireTimeout(Duration.ofMillis(30)));
         try (Lease<Resource> ignored = pool.acquire()) {
             CompletableFuture<Lease<Resource>> next = pool.acquireAsync();
             assertThatThrownBy(() -> next.get(5, TimeUnit.SECONDS))
@@ -246,7 +233,7 @@ class FairPoolTest {
 
     @Test
     void cancelledAsyncAcquireNeverLosesTheResource() throws Exception {
-        Pool<Resource> pool = pool(config(1));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1));
         for (int i = 0; i < 2_000; i++) {
             Lease<Resource> held = pool.acquire();
             CompletableFuture<Lease<Resource>> next = pool.acquireAsync();
@@ -267,7 +254,7 @@ class FairPoolTest {
 
     @Test
     void leaseCloseIsIdempotentAndUseAfterCloseFails() throws Exception {
-        Pool<Resource> pool = pool(config(1));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1));
         Lease<Resource> lease = pool.acquire();
         lease.close();
         lease.close();
@@ -279,7 +266,7 @@ class FairPoolTest {
 
     @Test
     void resourceMarkedBrokenIsDestroyedAndReplaced() throws Exception {
-        Pool<Resource> pool = pool(config(1));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1));
         Resource broken;
         try (Lease<Resource> lease = pool.acquire()) {
             broken = lease.get();
@@ -294,7 +281,7 @@ class FairPoolTest {
 
     @Test
     void resourceWhoseResetFailsIsDestroyed() throws Exception {
-        Pool<Resource> pool = pool(config(1));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1));
         factory.resettable = r -> r.id != 1;
         Resource first;
         try (Lease<Resource> lease = pool.acquire()) {
@@ -308,7 +295,7 @@ class FairPoolTest {
 
     @Test
     void resourceIdleLongerThanTheWindowIsValidatedBeforeLending() throws Exception {
-        Pool<Resource> pool = pool(config(2).validateAfterIdle(Duration.ZERO));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(2).validateAfterIdle(Duration.ZERO));
         Resource first;
         try (Lease<Resource> lease = pool.acquire()) {
             first = lease.get();
@@ -323,7 +310,7 @@ class FairPoolTest {
 
     @Test
     void resourceReturnedWithinTheWindowIsNotValidated() throws Exception {
-        Pool<Resource> pool = pool(config(2).validateAfterIdle(Duration.ofHours(1)));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(2).validateAfterIdle(Duration.ofHours(1)));
         for (int i = 0; i < 100; i++) {
             pool.acquire().close();
         }
@@ -332,7 +319,7 @@ class FairPoolTest {
 
     @Test
     void resourcePastItsLifetimeIsRetiredWhenReturned() throws Exception {
-        Pool<Resource> pool = pool(config(1).maxLifetime(Duration.ofMillis(5)).lifetimeJitter(Duration.ZERO));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1).maxLifetime(Duration.ofMillis(5)).lifetimeJitter(Duration.ZERO));
         Lease<Resource> lease = pool.acquire();
         Resource old = lease.get();
         await().until(() -> lease.heldFor().toMillis() > 5);
@@ -345,7 +332,7 @@ class FairPoolTest {
 
     @Test
     void housekeepingEvictsIdleResourcesDownToMinIdle() throws Exception {
-        Pool<Resource> pool = pool(config(4).minIdle(1).idleTimeout(Duration.ofMillis(1))
+        Pool<Resource> pool = pools.open(c -> c.maxSize(4).minIdle(1).idleTimeout(Duration.ofMillis(1))
                 .housekeepingPeriod(Duration.ofMillis(10)));
         List<Lease<Resource>> leases = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -358,7 +345,7 @@ class FairPoolTest {
 
     @Test
     void keepaliveValidatesIdleResourcesAndReplacesDeadOnes() {
-        Pool<Resource> pool = pool(config(2).minIdle(2).keepaliveTime(Duration.ofMillis(1))
+        Pool<Resource> pool = pools.open(c -> c.maxSize(2).minIdle(2).keepaliveTime(Duration.ofMillis(1))
                 .housekeepingPeriod(Duration.ofMillis(10)));
         await().until(() -> pool.stats().idle() == 2);
         factory.valid = r -> r.id > 2;
@@ -368,14 +355,14 @@ class FairPoolTest {
 
     @Test
     void poolFillsToMinIdleOnOpen() {
-        Pool<Resource> pool = pool(config(5).minIdle(3));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(5).minIdle(3));
         await().until(() -> pool.stats().idle() == 3);
         assertThat(factory.created).hasValue(3);
     }
 
     @Test
     void closeFailsWaitersAndLaterAcquires() throws Exception {
-        Pool<Resource> pool = pool(config(1));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1));
         Lease<Resource> held = pool.acquire();
         CompletableFuture<Lease<Resource>> waiter = pool.acquireAsync();
         Thread closer = Thread.ofVirtual().start(pool::close);
@@ -388,7 +375,7 @@ class FairPoolTest {
 
     @Test
     void closeWaitsForOutstandingLeasesThenDestroysEverything() throws Exception {
-        Pool<Resource> pool = pool(config(2));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(2));
         Lease<Resource> held = pool.acquire();
         pool.acquire().close();
         CountDownLatch closed = new CountDownLatch(1);
@@ -407,7 +394,7 @@ class FairPoolTest {
 
     @Test
     void closeDestroysLeasesNotReturnedWithinTheGracePeriod() throws Exception {
-        Pool<Resource> pool = pool(config(1).closeGrace(Duration.ofMillis(20)));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1).closeGrace(Duration.ofMillis(20)));
         Lease<Resource> forgotten = pool.acquire();
         pool.close();
         assertThat(factory.live).isEmpty();
@@ -417,7 +404,7 @@ class FairPoolTest {
 
     @Test
     void closeLeavesNoPoolThreadBehind() throws Exception {
-        Pool<Resource> pool = pool(config(3).name("tidy").minIdle(3));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(3).name("tidy").minIdle(3));
         await().until(() -> pool.stats().idle() == 3);
         pool.close();
         assertThat(Thread.getAllStackTraces().keySet())
@@ -426,7 +413,7 @@ class FairPoolTest {
 
     @Test
     void poolScopeLendsForTheBodyAndReturnsAfter() throws Exception {
-        Pool<Resource> pool = pool(config(1));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1));
         var scope = pool.scope();
         Resource r = scope.enter();
         assertThat(pool.stats().leased()).isEqualTo(1);
@@ -437,7 +424,7 @@ class FairPoolTest {
 
     @Test
     void statsCountLeasesAndTheirTimes() throws Exception {
-        Pool<Resource> pool = pool(config(2));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(2));
         for (int i = 0; i < 10; i++) {
             pool.acquire().close();
         }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.berth.pool.CountingFactory.Resource;
+import dev.berth.pool.testing.CountingFactory;
+import dev.berth.pool.testing.CountingFactory.Resource;
+import dev.berth.pool.testing.TestPools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,11 +25,14 @@ import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class PoolDiagnosticsTest {
     private final CountingFactory factory = new CountingFactory();
-    private final List<Pool<?>> pools = new ArrayList<>();
+    @RegisterExtension
+    final TestPools<Resource> pools = TestPools.over(factory, () -> PoolConfig.builder().name("forensics")
+            .acquireTimeout(Duration.ofSeconds(10)).closeGrace(Duration.ofSeconds(5)).callSites(true));
     private final List<Thread> holders = new ArrayList<>();
     private final CountDownLatch releaseHolders = new CountDownLatch(1);
     private final List<LogRecord> logs = new CopyOnWriteArrayList<>();
@@ -42,25 +47,14 @@ class PoolDiagnosticsTest {
         Logger.getLogger("dev.berth.pool").addHandler(capture);
     }
 
+    /** Runs before {@link #pools} closes the pools, so no lease is still held then. */
     @AfterEach
-    void cleanUp() throws InterruptedException {
+    void releaseHoldersAndStopCapturing() throws InterruptedException {
         releaseHolders.countDown();
         for (Thread t : holders) {
             t.join();
         }
-        pools.forEach(Pool::close);
         Logger.getLogger("dev.berth.pool").removeHandler(capture);
-    }
-
-    private Pool<Resource> pool(PoolConfig.Builder config) {
-        Pool<Resource> pool = Pool.open(config.build(), factory);
-        pools.add(pool);
-        return pool;
-    }
-
-    private static PoolConfig.Builder config(int maxSize) {
-        return PoolConfig.builder().name("forensics").maxSize(maxSize).acquireTimeout(Duration.ofSeconds(10))
-                .closeGrace(Duration.ofSeconds(5)).callSites(true);
     }
 
     private List<String> messages() {
@@ -101,7 +95,7 @@ class PoolDiagnosticsTest {
 
     @Test
     void starvationErrorNamesTheHoldersCallSitesHoldTimesAndWaiters() throws Exception {
-        Pool<Resource> pool = pool(config(2));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(2));
         holdOn(pool, "in transaction", "OrderService");
         holdOn(pool, "report query", "ReportJob");
         Thread otherWaiter = Thread.ofVirtual().start(() -> {
@@ -129,7 +123,7 @@ class PoolDiagnosticsTest {
 
     @Test
     void reportListsTheLongestHolderFirst() throws Exception {
-        Pool<Resource> pool = pool(config(3));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(3));
         holdOn(pool, "first", "OrderService");
         holdOn(pool, "second", "ReportJob");
         PoolReport report = pool.report();
@@ -142,7 +136,7 @@ class PoolDiagnosticsTest {
 
     @Test
     void withoutCallSitesTheReportSaysWhereEachHolderIsNow() throws Exception {
-        Pool<Resource> pool = pool(config(2).callSites(false));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(2).callSites(false));
         holdOn(pool, "in transaction", "OrderService");
         PoolReport.Holding holding = pool.report().holders().getFirst();
         assertThat(holding.siteAtAcquire()).isFalse();
@@ -157,7 +151,7 @@ class PoolDiagnosticsTest {
     void droppedLeaseIsReportedDestroyedAndItsCapacityComesBack() throws Exception {
         AtomicInteger dropped = new AtomicInteger();
         List<PoolReport.Holding> seen = new CopyOnWriteArrayList<>();
-        Pool<Resource> pool = pool(config(1).housekeepingPeriod(Duration.ofMillis(10)).listener(new PoolListener() {
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1).housekeepingPeriod(Duration.ofMillis(10)).listener(new PoolListener() {
             @Override public void leak(String p, PoolReport.Holding holding, boolean wasDropped) {
                 if (wasDropped) {
                     dropped.incrementAndGet();
@@ -186,7 +180,7 @@ class PoolDiagnosticsTest {
     @Test
     void aLeaseTheScanWatchesKeepsItsStateInReportsAndComesBackCleanly() throws Exception {
         AtomicInteger leaks = new AtomicInteger();
-        Pool<Resource> pool = pool(config(1).housekeepingPeriod(Duration.ofMillis(10)).listener(new PoolListener() {
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1).housekeepingPeriod(Duration.ofMillis(10)).listener(new PoolListener() {
             @Override public void leak(String p, PoolReport.Holding holding, boolean wasDropped) {
                 leaks.incrementAndGet();
             }
@@ -214,7 +208,7 @@ class PoolDiagnosticsTest {
     @Test
     void leaseHeldPastTheLeakThresholdIsReportedOnceWithItsStack() throws Exception {
         List<PoolReport.Holding> reported = new CopyOnWriteArrayList<>();
-        Pool<Resource> pool = pool(config(1).leakDetectionThreshold(Duration.ofMillis(30)).listener(new PoolListener() {
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1).leakDetectionThreshold(Duration.ofMillis(30)).listener(new PoolListener() {
             @Override public void leak(String p, PoolReport.Holding holding, boolean wasDropped) {
                 reported.add(holding);
             }
@@ -230,7 +224,7 @@ class PoolDiagnosticsTest {
 
     @Test
     void slowLeaseIsLoggedWhenReturnedWithItsSite() throws Exception {
-        Pool<Resource> pool = pool(config(1).slowLeaseThreshold(Duration.ofMillis(300)));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1).slowLeaseThreshold(Duration.ofMillis(300)));
         pool.acquire().close(); // fast: not logged
         Lease<Resource> slow = pool.acquire();
         await().until(() -> slow.heldFor().toMillis() > 300);
@@ -242,7 +236,7 @@ class PoolDiagnosticsTest {
 
     @Test
     void saturationIsLoggedOncePerEpisode() throws Exception {
-        Pool<Resource> pool = pool(config(1).housekeepingPeriod(Duration.ofMillis(10)));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1).housekeepingPeriod(Duration.ofMillis(10)));
         Lease<Resource> held = pool.acquire();
         List<Thread> waiters = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
@@ -266,7 +260,7 @@ class PoolDiagnosticsTest {
 
     @Test
     void growingAboveTheCoreSizeIsLoggedOncePerEpisode() throws Exception {
-        Pool<Resource> pool = pool(config(4).minIdle(1).idleTimeout(Duration.ofMillis(1))
+        Pool<Resource> pool = pools.open(c -> c.maxSize(4).minIdle(1).idleTimeout(Duration.ofMillis(1))
                 .housekeepingPeriod(Duration.ofMillis(10)));
         List<Lease<Resource>> leases = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -280,7 +274,7 @@ class PoolDiagnosticsTest {
 
     @Test
     void periodicReporterLogsThePoolsState() throws Exception {
-        Pool<Resource> pool = pool(config(2).name("reported").reportInterval(Duration.ofMillis(20)));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(2).name("reported").reportInterval(Duration.ofMillis(20)));
         pool.acquire().close();
         await().until(() -> messages().stream().filter(m -> m.startsWith("reported: total=")).count() >= 2);
         assertThat(messages()).anyMatch(m -> m.startsWith("reported: total=1 idle=1") && m.contains("acquire wait:"));
@@ -293,7 +287,7 @@ class PoolDiagnosticsTest {
         AtomicInteger created = new AtomicInteger();
         AtomicInteger destroyed = new AtomicInteger();
         AtomicInteger timedOut = new AtomicInteger();
-        Pool<Resource> pool = pool(config(1).listener(new PoolListener() {
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1).listener(new PoolListener() {
             @Override public void acquired(String p, long wait) { acquired.incrementAndGet(); }
             @Override public void released(String p, long hold) { released.incrementAndGet(); }
             @Override public void created(String p) { created.incrementAndGet(); }
@@ -317,7 +311,7 @@ class PoolDiagnosticsTest {
     @Test
     void flightRecorderEventsMatchTheWorkload(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("pool.jfr");
-        Pool<Resource> pool = pool(config(1).name("jfr-pool").slowLeaseThreshold(Duration.ofMillis(200)));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1).name("jfr-pool").slowLeaseThreshold(Duration.ofMillis(200)));
         try (Recording recording = new Recording()) {
             recording.enable("dev.berth.pool.Acquire").with("minWait", "0 ns"); // every acquire, not only slow ones
             recording.enable("dev.berth.pool.Timeout");
@@ -349,7 +343,7 @@ class PoolDiagnosticsTest {
     @Test
     void byDefaultFlightRecorderKeepsOnlyAcquiresThatWaited(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("pool.jfr");
-        Pool<Resource> pool = pool(config(1).name("jfr-default"));
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1).name("jfr-default"));
         try (Recording recording = new Recording()) {
             recording.enable("dev.berth.pool.Acquire"); // minWait at its default, 10 ms
             recording.start();

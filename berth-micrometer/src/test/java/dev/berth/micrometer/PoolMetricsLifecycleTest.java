@@ -8,39 +8,34 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.berth.micrometer.Things.Thing;
 import dev.berth.pool.Lease;
 import dev.berth.pool.Pool;
 import dev.berth.pool.PoolConfig;
 import dev.berth.pool.PoolListener;
+import dev.berth.pool.testing.CountingFactory;
+import dev.berth.pool.testing.CountingFactory.Resource;
+import dev.berth.pool.testing.TestPools;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.search.Search;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Registering, binding, closing and forgetting PoolMetrics: what stays in the registry and what does not. */
 class PoolMetricsLifecycleTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final Things things = new Things();
-    private final List<Pool<?>> pools = new ArrayList<>();
+    private final CountingFactory factory = new CountingFactory();
+    @RegisterExtension
+    final TestPools<Resource> pools = TestPools.over(factory, () -> PoolConfig.builder().maxSize(2));
 
-    @AfterEach
-    void closePools() {
-        pools.forEach(Pool::close);
-    }
-
-    private Pool<Thing> open(String name, PoolListener metrics) {
-        Pool<Thing> pool = Pool.open(PoolConfig.builder().name(name).maxSize(2).listener(metrics).build(), things);
-        pools.add(pool);
-        return pool;
+    private Pool<Resource> open(String name, PoolListener metrics) {
+        return pools.open(c -> c.name(name).listener(metrics));
     }
 
     private List<Meter> metersOf(String pool) {
@@ -92,16 +87,16 @@ class PoolMetricsLifecycleTest {
     @Test
     void aPoolCanBeMeteredAgainAfterItsMetricsWereClosed() throws Exception {
         PoolMetrics first = PoolMetrics.of(registry, "orders-db", "jdbc");
-        Pool<Thing> old = open("orders-db", first);
+        Pool<Resource> old = open("orders-db", first);
         first.bindTo(old::stats);
         old.acquire().close();
         old.close();
         first.close();
 
         PoolMetrics second = PoolMetrics.of(registry, "orders-db", "jdbc");
-        Pool<Thing> pool = open("orders-db", second);
+        Pool<Resource> pool = open("orders-db", second);
         second.bindTo(pool::stats);
-        try (Lease<Thing> lease = pool.acquire()) {
+        try (Lease<Resource> lease = pool.acquire()) {
             assertThat(registry.get(LEASED).tag("pool", "orders-db").gauge().value()).isEqualTo(1);
         }
         assertThat(registry.get(ACQUIRE).tag("pool", "orders-db").timer().count()).isEqualTo(1);
@@ -122,7 +117,7 @@ class PoolMetricsLifecycleTest {
     @Test
     void bindingToTheStatsOfAnotherPoolIsRefused() {
         PoolMetrics metrics = PoolMetrics.of(registry, "orders-db", "jdbc");
-        Pool<Thing> other = open("billing-db", PoolMetrics.of(registry, "billing-db", "jdbc"));
+        Pool<Resource> other = open("billing-db", PoolMetrics.of(registry, "billing-db", "jdbc"));
 
         assertThatThrownBy(() -> metrics.bindTo(other::stats))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -135,7 +130,7 @@ class PoolMetricsLifecycleTest {
     @Test
     void bindingTwiceOrAfterCloseIsRefused() {
         PoolMetrics metrics = PoolMetrics.of(registry, "orders-db", "jdbc");
-        Pool<Thing> pool = open("orders-db", metrics);
+        Pool<Resource> pool = open("orders-db", metrics);
         metrics.bindTo(pool::stats);
         assertThatThrownBy(() -> metrics.bindTo(pool::stats))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("already bound");
@@ -149,9 +144,9 @@ class PoolMetricsLifecycleTest {
     void metricsSharedWithAPoolOfAnotherNameDoNotCountItsCreations() throws Exception {
         PoolMetrics metrics = PoolMetrics.of(registry, "orders-db", "jdbc");
         metrics.bindTo(open("orders-db", metrics)::stats);
-        Pool<Thing> stranger = open("billing-db", metrics);
+        Pool<Resource> stranger = open("billing-db", metrics);
 
-        try (Lease<Thing> lease = stranger.acquire()) {
+        try (Lease<Resource> lease = stranger.acquire()) {
             assertThat(lease.get()).isNotNull(); // the refusal is logged; the stranger pool works on
         }
         assertThat(registry.get(CREATIONS).tag("pool", "orders-db").counter().count()).isZero();
@@ -159,7 +154,7 @@ class PoolMetricsLifecycleTest {
 
     @Test
     void installBindsTheGaugesAndHandsOverTheListener() {
-        Pool<Thing> pool = open("orders-db", PoolListener.NONE); // as an owner would, before it installs
+        Pool<Resource> pool = open("orders-db", PoolListener.NONE); // as an owner would, before it installs
         AtomicReference<PoolListener> installed = new AtomicReference<>();
 
         PoolMetrics metrics = PoolMetrics.install(registry, "orders-db", "memory", installed::set, pool::stats);
@@ -170,7 +165,7 @@ class PoolMetricsLifecycleTest {
 
     @Test
     void installThatCannotHandOverTheListenerRemovesItsMeters() {
-        Pool<Thing> pool = open("orders-db", PoolListener.NONE); // as an owner would, before it installs
+        Pool<Resource> pool = open("orders-db", PoolListener.NONE); // as an owner would, before it installs
         Consumer<PoolListener> tooLate = listener -> {
             throw new IllegalStateException("the pool has started");
         };
@@ -193,7 +188,7 @@ class PoolMetricsLifecycleTest {
 
     @Test
     void gaugesDoNotKeepAClosedPoolReachable() throws Exception {
-        WeakReference<Pool<Thing>> pool = useAndCloseAPoolWithoutClosingItsMetrics("forgotten");
+        WeakReference<Pool<Resource>> pool = useAndCloseAPoolWithoutClosingItsMetrics("forgotten");
 
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             System.gc();
@@ -204,25 +199,28 @@ class PoolMetricsLifecycleTest {
 
     @Test
     void metersLeftByACollectedPoolAreTakenOverByItsSuccessor() throws Exception {
-        WeakReference<Pool<Thing>> old = useAndCloseAPoolWithoutClosingItsMetrics("restarted");
+        WeakReference<Pool<Resource>> old = useAndCloseAPoolWithoutClosingItsMetrics("restarted");
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             System.gc();
             return old.refersTo(null) && Double.isNaN(registry.get(RESOURCES).tag("pool", "restarted").gauge().value());
         });
 
         PoolMetrics metrics = PoolMetrics.of(registry, "restarted", "memory");
-        Pool<Thing> pool = open("restarted", metrics);
+        Pool<Resource> pool = open("restarted", metrics);
         metrics.bindTo(pool::stats);
-        try (Lease<Thing> lease = pool.acquire()) {
+        try (Lease<Resource> lease = pool.acquire()) {
             assertThat(registry.get(LEASED).tag("pool", "restarted").gauge().value()).isEqualTo(1);
         }
         assertThat(registry.get(ACQUIRE).tag("pool", "restarted").timer().count()).isEqualTo(1); // counts start anew
     }
 
-    /** Leaves nothing reachable from the test but the registry's meters and the returned weak reference. */
-    private WeakReference<Pool<Thing>> useAndCloseAPoolWithoutClosingItsMetrics(String name) throws Exception {
+    /**
+     * Leaves nothing reachable from the test but the registry's meters and the returned weak reference: the pool
+     * is opened and closed here, not by {@link #pools}, which would keep it reachable until the test ends.
+     */
+    private WeakReference<Pool<Resource>> useAndCloseAPoolWithoutClosingItsMetrics(String name) throws Exception {
         PoolMetrics metrics = PoolMetrics.of(registry, name, "memory");
-        Pool<Thing> pool = Pool.open(PoolConfig.builder().name(name).maxSize(2).listener(metrics).build(), things);
+        Pool<Resource> pool = Pool.open(PoolConfig.builder().name(name).maxSize(2).listener(metrics).build(), factory);
         metrics.bindTo(pool::stats);
         pool.acquire().close();
         pool.acquire().close();

@@ -17,49 +17,40 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.berth.micrometer.Things.Thing;
 import dev.berth.pool.Lease;
 import dev.berth.pool.Pool;
 import dev.berth.pool.PoolConfig;
 import dev.berth.pool.PoolException;
 import dev.berth.pool.PoolTimeoutException;
+import dev.berth.pool.testing.CountingFactory;
+import dev.berth.pool.testing.CountingFactory.Resource;
+import dev.berth.pool.testing.TestPools;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The meters of a real berth pool over an in-memory factory, checked against the workload that fed them. */
 class PoolMetricsTest {
     private static final String POOL = "things";
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final Things things = new Things();
-    private final List<Pool<?>> pools = new ArrayList<>();
-
-    @AfterEach
-    void closePools() {
-        pools.forEach(Pool::close);
-    }
-
-    private static PoolConfig.Builder config(int maxSize) {
-        return PoolConfig.builder().name(POOL).maxSize(maxSize).acquireTimeout(Duration.ofSeconds(10))
-                .closeGrace(Duration.ofSeconds(2));
-    }
+    private final CountingFactory factory = new CountingFactory();
+    @RegisterExtension
+    final TestPools<Resource> pools = TestPools.over(factory, () -> PoolConfig.builder().name(POOL)
+            .acquireTimeout(Duration.ofSeconds(10)).closeGrace(Duration.ofSeconds(2)));
 
     /** Opens a pool with the metrics as its listener and binds the gauges: the idiom the javadoc shows. */
-    private Pool<Thing> open(PoolMetrics metrics, PoolConfig.Builder config) {
-        Pool<Thing> pool = Pool.open(config.listener(metrics).build(), things);
-        pools.add(pool);
+    private Pool<Resource> open(UnaryOperator<PoolConfig.Builder> config) {
+        PoolMetrics metrics = PoolMetrics.of(registry, POOL, "memory");
+        Pool<Resource> pool = pools.open(c -> config.apply(c).listener(metrics));
         metrics.bindTo(pool::stats);
         return pool;
-    }
-
-    private Pool<Thing> open(PoolConfig.Builder config) {
-        return open(PoolMetrics.of(registry, POOL, "memory"), config);
     }
 
     private double gauge(String name) {
@@ -76,9 +67,9 @@ class PoolMetricsTest {
 
     @Test
     void everyAcquireAndReleaseIsTimedOnce() throws Exception {
-        Pool<Thing> pool = open(config(2));
+        Pool<Resource> pool = open(c -> c.maxSize(2));
         for (int i = 0; i < 100; i++) {
-            try (Lease<Thing> lease = pool.acquire()) {
+            try (Lease<Resource> lease = pool.acquire()) {
                 assertThat(lease.get()).isNotNull();
             }
         }
@@ -90,10 +81,10 @@ class PoolMetricsTest {
 
     @Test
     void holdTimerAddsUpExactlyTheTimeEachLeaseWasHeld() throws Exception {
-        Pool<Thing> pool = open(config(2));
+        Pool<Resource> pool = open(c -> c.maxSize(2));
         long heldNanos = 0;
         for (int i = 0; i < 10; i++) {
-            Lease<Thing> lease = pool.acquire();
+            Lease<Resource> lease = pool.acquire();
             lease.close();
             heldNanos += lease.heldFor().toNanos();
         }
@@ -102,7 +93,7 @@ class PoolMetricsTest {
 
     @Test
     void asyncAcquiresAreTimedLikeBlockingOnes() throws Exception {
-        Pool<Thing> pool = open(config(2));
+        Pool<Resource> pool = open(c -> c.maxSize(2));
         for (int i = 0; i < 50; i++) {
             pool.acquireAsync().get(5, TimeUnit.SECONDS).close();
         }
@@ -112,7 +103,7 @@ class PoolMetricsTest {
 
     @Test
     void concurrentWorkloadIsCountedExactly() throws Exception {
-        Pool<Thing> pool = open(config(3));
+        Pool<Resource> pool = open(c -> c.maxSize(3));
         int threads = 8;
         int leasesEach = 500;
         List<CompletableFuture<Void>> workers = new ArrayList<>();
@@ -121,7 +112,7 @@ class PoolMetricsTest {
             Thread.ofVirtual().start(() -> {
                 try {
                     for (int i = 0; i < leasesEach; i++) {
-                        try (Lease<Thing> lease = pool.acquire()) {
+                        try (Lease<Resource> lease = pool.acquire()) {
                             lease.state("working");
                         }
                     }
@@ -144,11 +135,11 @@ class PoolMetricsTest {
 
     @Test
     void gaugesShowTheLeasesThatAreHeld() throws Exception {
-        Pool<Thing> pool = open(config(5).minIdle(4));
+        Pool<Resource> pool = open(c -> c.maxSize(5).minIdle(4));
         await().atMost(Duration.ofSeconds(5)).until(() -> gauge(IDLE) == 4);
-        Lease<Thing> a = pool.acquire();
-        Lease<Thing> b = pool.acquire();
-        Lease<Thing> c = pool.acquire();
+        Lease<Resource> a = pool.acquire();
+        Lease<Resource> b = pool.acquire();
+        Lease<Resource> c = pool.acquire();
 
         assertThat(gauge(RESOURCES)).isEqualTo(4);
         assertThat(gauge(LEASED)).isEqualTo(3);
@@ -167,11 +158,11 @@ class PoolMetricsTest {
 
     @Test
     void waitingGaugeCountsCallersInTheQueue() throws Exception {
-        Pool<Thing> pool = open(config(1));
-        Lease<Thing> held = pool.acquire();
-        CompletableFuture<Thing> waiter = new CompletableFuture<>();
+        Pool<Resource> pool = open(c -> c.maxSize(1));
+        Lease<Resource> held = pool.acquire();
+        CompletableFuture<Resource> waiter = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
-            try (Lease<Thing> lease = pool.acquire()) {
+            try (Lease<Resource> lease = pool.acquire()) {
                 waiter.complete(lease.get());
             } catch (Throwable e) {
                 waiter.completeExceptionally(e);
@@ -180,7 +171,7 @@ class PoolMetricsTest {
 
         await().atMost(Duration.ofSeconds(5)).until(() -> gauge(WAITING) == 1);
         held.close();
-        assertThat(waiter.get(5, TimeUnit.SECONDS).id()).isEqualTo(1);
+        assertThat(waiter.get(5, TimeUnit.SECONDS).id).isEqualTo(1);
         assertThat(gauge(WAITING)).isZero();
         assertThat(timed(ACQUIRE)).isEqualTo(2);
         assertThat(registry.get(ACQUIRE).tag("pool", POOL).timer().max(TimeUnit.NANOSECONDS)).isPositive();
@@ -188,8 +179,8 @@ class PoolMetricsTest {
 
     @Test
     void anAcquireTimeoutIsCountedOnce() throws Exception {
-        Pool<Thing> pool = open(config(1));
-        try (Lease<Thing> held = pool.acquire()) {
+        Pool<Resource> pool = open(c -> c.maxSize(1));
+        try (Lease<Resource> held = pool.acquire()) {
             assertThatThrownBy(() -> pool.acquire(Duration.ofMillis(10))).isInstanceOf(PoolTimeoutException.class);
         }
         assertThat(counted(TIMEOUTS)).isEqualTo(1);
@@ -199,12 +190,12 @@ class PoolMetricsTest {
 
     @Test
     void aBrokenLeaseIsCountedAsADestructionForTheReasonBroken() throws Exception {
-        Pool<Thing> pool = open(config(2));
-        try (Lease<Thing> lease = pool.acquire()) {
+        Pool<Resource> pool = open(c -> c.maxSize(2));
+        try (Lease<Resource> lease = pool.acquire()) {
             lease.markBroken();
         }
-        try (Lease<Thing> lease = pool.acquire()) {
-            assertThat(lease.get().id()).isNotEqualTo(1); // the broken thing is not lent again
+        try (Lease<Resource> lease = pool.acquire()) {
+            assertThat(lease.get().id).isNotEqualTo(1); // the broken thing is not lent again
         }
         pool.close(); // waits for the destroying threads: every count below is final
 
@@ -212,28 +203,28 @@ class PoolMetricsTest {
         assertThat(counted(DESTRUCTIONS, "reason", "expired")).isZero();
         // The pool may create one thing more than asked for (a creation racing the replacement); the meters
         // agree with the pool and the factory whatever it did.
-        assertThat(counted(CREATIONS)).isEqualTo(pool.stats().created()).isEqualTo(things.created.get());
-        assertThat(counted(DESTRUCTIONS, "reason", "closed")).isEqualTo(things.created.get() - 1);
-        assertThat(things.destroyed).hasValue(things.created.get());
+        assertThat(counted(CREATIONS)).isEqualTo(pool.stats().created()).isEqualTo(factory.created.get());
+        assertThat(counted(DESTRUCTIONS, "reason", "closed")).isEqualTo(factory.created.get() - 1);
+        assertThat(factory.destroyed).hasValue(factory.created.get());
     }
 
     @Test
     void creationFailuresAreCounted() throws Exception {
-        things.failingCreations.set(1);
-        Pool<Thing> pool = open(config(1).minIdle(1)); // the pool retries until it has its idle thing
+        factory.failingCreations.set(1);
+        Pool<Resource> pool = open(c -> c.maxSize(1).minIdle(1)); // the pool retries until it has its idle thing
         await().atMost(Duration.ofSeconds(5)).until(() -> counted(CREATIONS) == 1);
 
         assertThat(counted(CREATION_FAILURES)).isEqualTo(1);
         assertThat(pool.stats().creationFailures()).isEqualTo(1);
-        try (Lease<Thing> lease = pool.acquire()) {
-            assertThat(lease.get().id()).isEqualTo(1);
+        try (Lease<Resource> lease = pool.acquire()) {
+            assertThat(lease.get().id).isEqualTo(1);
         }
     }
 
     @Test
     void aCreationFailureThatReachesTheCallerIsCounted() throws Exception {
-        things.failingCreations.set(Integer.MAX_VALUE);
-        Pool<Thing> pool = open(config(1));
+        factory.createFailure.set(new IllegalStateException("the thing server refused a new thing"));
+        Pool<Resource> pool = open(c -> c.maxSize(1));
         assertThatThrownBy(pool::acquire).isInstanceOf(PoolException.class)
                 .hasMessageContaining("the thing server refused a new thing");
         pool.close(); // no creation is under way any more: the count is final
@@ -244,11 +235,11 @@ class PoolMetricsTest {
 
     @Test
     void failedValidationsAreCountedAndTheDeadThingDestroyedAsInvalid() throws Exception {
-        things.alive = id -> id != 1;
-        Pool<Thing> pool = open(config(1).validateAfterIdle(Duration.ZERO));
+        factory.valid = thing -> thing.id != 1;
+        Pool<Resource> pool = open(c -> c.maxSize(1).validateAfterIdle(Duration.ZERO));
         for (int i = 0; i < 5; i++) {
-            try (Lease<Thing> lease = pool.acquire()) {
-                assertThat(lease.get().id()).isEqualTo(2);
+            try (Lease<Resource> lease = pool.acquire()) {
+                assertThat(lease.get().id).isEqualTo(2);
             }
         }
         pool.close();
@@ -259,8 +250,8 @@ class PoolMetricsTest {
 
     @Test
     void aLeaseHeldPastTheLeakThresholdIsCountedAsNotDropped() throws Exception {
-        Pool<Thing> pool = open(config(1).leakDetectionThreshold(Duration.ofMillis(30)));
-        try (Lease<Thing> lease = pool.acquire()) {
+        Pool<Resource> pool = open(c -> c.maxSize(1).leakDetectionThreshold(Duration.ofMillis(30)));
+        try (Lease<Resource> lease = pool.acquire()) {
             await().atMost(Duration.ofSeconds(5)).until(() -> counted(LEAKS, "dropped", "false") == 1);
         }
         assertThat(counted(LEAKS, "dropped", "true")).isZero();
@@ -268,29 +259,29 @@ class PoolMetricsTest {
 
     @Test
     void aDroppedLeaseIsCountedAsDroppedAndItsThingDestroyedAsLeaked() throws Exception {
-        Pool<Thing> pool = open(config(1).housekeepingPeriod(Duration.ofMillis(10)));
+        Pool<Resource> pool = open(c -> c.maxSize(1).housekeepingPeriod(Duration.ofMillis(10)));
         forgetToCloseALease(pool);
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             System.gc();
             return counted(LEAKS, "dropped", "true") == 1;
         });
-        try (Lease<Thing> lease = pool.acquire(Duration.ofSeconds(5))) {
-            assertThat(lease.get().id()).isEqualTo(2); // capacity came back
+        try (Lease<Resource> lease = pool.acquire(Duration.ofSeconds(5))) {
+            assertThat(lease.get().id).isEqualTo(2); // capacity came back
         }
         pool.close();
         assertThat(counted(DESTRUCTIONS, "reason", "leaked")).isEqualTo(1);
         assertThat(counted(LEAKS, "dropped", "false")).isZero();
     }
 
-    private static void forgetToCloseALease(Pool<Thing> pool) throws InterruptedException {
+    private static void forgetToCloseALease(Pool<Resource> pool) throws InterruptedException {
         pool.acquire(); // never closed
     }
 
     @Test
     void theHotPathsRegisterNoMeters() throws Exception {
-        Pool<Thing> pool = open(config(1).validateAfterIdle(Duration.ZERO));
+        Pool<Resource> pool = open(c -> c.maxSize(1).validateAfterIdle(Duration.ZERO));
         int registered = registry.getMeters().size();
-        try (Lease<Thing> lease = pool.acquire()) {
+        try (Lease<Resource> lease = pool.acquire()) {
             lease.markBroken();
             assertThatThrownBy(() -> pool.acquire(Duration.ofMillis(5))).isInstanceOf(PoolTimeoutException.class);
         }

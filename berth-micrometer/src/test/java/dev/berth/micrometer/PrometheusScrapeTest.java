@@ -3,49 +3,45 @@ package dev.berth.micrometer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.berth.micrometer.Things.Thing;
 import dev.berth.pool.Lease;
 import dev.berth.pool.Pool;
 import dev.berth.pool.PoolConfig;
 import dev.berth.pool.PoolTimeoutException;
+import dev.berth.pool.testing.CountingFactory;
+import dev.berth.pool.testing.CountingFactory.Resource;
+import dev.berth.pool.testing.TestPools;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What a Prometheus server scraping the application would read. */
 class PrometheusScrapeTest {
     private static final String LABELS = "{kind=\"memory\",pool=\"scraped\"";
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final List<Pool<?>> pools = new ArrayList<>();
+    @RegisterExtension
+    final TestPools<Resource> pools = TestPools.over(new CountingFactory(),
+            () -> PoolConfig.builder().name("scraped").maxSize(2));
 
-    @AfterEach
-    void closePools() {
-        pools.forEach(Pool::close);
-    }
-
-    private Pool<Thing> open(PoolMetrics metrics) {
-        Pool<Thing> pool = Pool.open(PoolConfig.builder().name("scraped").maxSize(2).listener(metrics).build(), new Things());
-        pools.add(pool);
+    private Pool<Resource> open(PoolMetrics metrics) {
+        Pool<Resource> pool = pools.open(c -> c.listener(metrics));
         metrics.bindTo(pool::stats);
         return pool;
     }
 
     @Test
     void scrapeShowsEveryBerthMetricWithThePoolAndKindLabels() throws Exception {
-        Pool<Thing> pool = open(PoolMetrics.of(registry, "scraped", "memory"));
+        Pool<Resource> pool = open(PoolMetrics.of(registry, "scraped", "memory"));
         for (int i = 0; i < 20; i++) {
             pool.acquire().close();
         }
-        try (Lease<Thing> broken = pool.acquire()) {
+        try (Lease<Resource> broken = pool.acquire()) {
             broken.markBroken();
         }
         String scrape;
-        try (Lease<Thing> a = pool.acquire(); Lease<Thing> b = pool.acquire()) {
+        try (Lease<Resource> a = pool.acquire(); Lease<Resource> b = pool.acquire()) {
             assertThatThrownBy(() -> pool.acquire(Duration.ofMillis(5))).isInstanceOf(PoolTimeoutException.class);
             scrape = registry.scrape();
         }
@@ -74,12 +70,13 @@ class PrometheusScrapeTest {
     @Test
     void percentileBucketsAppearOnlyWhenAskedFor() throws Exception {
         PoolMetrics metrics = PoolMetrics.of(registry, "scraped", "memory");
-        open(metrics).acquire().close();
+        Pool<Resource> first = open(metrics);
+        first.acquire().close();
         assertThat(registry.scrape()).doesNotContain("_bucket");
-        pools.forEach(Pool::close);
+        first.close();
         metrics.close();
 
-        Pool<Thing> pool = open(PoolMetrics.builder(registry, "scraped", "memory").percentileHistogram(true).build());
+        Pool<Resource> pool = open(PoolMetrics.builder(registry, "scraped", "memory").percentileHistogram(true).build());
         pool.acquire().close();
         String scrape = registry.scrape();
 

@@ -1,45 +1,31 @@
 package dev.berth.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.berth.jdbc.tx.Transaction;
 import io.helidon.http.HttpException;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
 import java.io.OutputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@link HelidonSessionFilter} in a real Helidon SE 4 web server on a loopback port, against the real PostgreSQL. */
 class HelidonSessionFilterTest extends SessionAdapterContract {
 
-    private static TestDatabase database;
-    private static WebServer server;
-    private static Http http;
-    private static SlowRequestLogCapture slowLog;
+    private WebServer server;
 
-    @Override TestDatabase database() { return database; }
-    @Override Http http() { return http; }
-    @Override SlowRequestLogCapture slowLog() { return slowLog; }
     @Override String tag() { return "helidon"; }
     @Override String responseStartedPhrase() { return "the response started"; }
 
-    @BeforeAll
-    static void startServer() throws Exception {
-        database = new TestDatabase("helidon");
-        slowLog = new SlowRequestLogCapture();
-        SessionMiddleware middleware = SessionMiddleware.builder(database.db)
-                .readOnlyWhen((method, path) -> path.startsWith("/reports/"))
-                .slowRequestThreshold(Duration.ofMillis(200))
-                .build();
+    @Override
+    int startServer(SessionMiddleware middleware) {
         server = WebServer.builder()
                 .host("127.0.0.1")
                 .port(0)
@@ -102,11 +88,10 @@ class HelidonSessionFilterTest extends SessionAdapterContract {
                         }))
                 .build()
                 .start();
-        http = new Http(server.port());
+        return server.port();
     }
 
-    private static void where(io.helidon.webserver.http.ServerRequest req, io.helidon.webserver.http.ServerResponse res)
-            throws Exception {
+    private static void where(ServerRequest req, ServerResponse res) throws Exception {
         Transaction tx = RequestSession.transaction();
         try (Statement s = tx.connection().createStatement(); ResultSet rs = s.executeQuery("SHOW transaction_read_only")) {
             rs.next();
@@ -114,16 +99,10 @@ class HelidonSessionFilterTest extends SessionAdapterContract {
         }
     }
 
-    @AfterAll
-    static void stopServer() throws Exception {
+    @Override
+    void stopServer() {
         if (server != null) {
             server.stop();
-        }
-        if (slowLog != null) {
-            slowLog.close();
-        }
-        if (database != null) {
-            database.close();
         }
     }
 
@@ -142,14 +121,4 @@ class HelidonSessionFilterTest extends SessionAdapterContract {
         assertThat(response.statusCode()).isEqualTo(409);
         assertThat(database.notesWith("helidon-409-rolled-back")).isZero();
     }
-
-    @Test
-    void handlerThatSends503IsRolledBack() throws Exception {
-        HttpResponse<String> response = http.post("/unavailable?body=helidon-unavailable");
-
-        assertThat(response.statusCode()).isEqualTo(503);
-        assertThat(response.body()).isEqualTo("try later");
-        assertThat(database.notesWith("helidon-unavailable")).isZero();
-    }
-
 }

@@ -1,4 +1,4 @@
-package dev.berth.redis.bench;
+package dev.berth.bench.redis;
 
 import dev.berth.pool.PoolConfig;
 import dev.berth.redis.RedisPool;

@@ -1,5 +1,6 @@
-package dev.berth.pool;
+package dev.berth.pool.testing;
 
+import dev.berth.pool.ResourceFactory;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -8,14 +9,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
-/** A resource factory for tests that counts everything and can be told to fail. */
-final class CountingFactory implements ResourceFactory<CountingFactory.Resource> {
+/**
+ * A resource factory for tests that counts everything and can be told to fail. Its fields are the test's to read
+ * and set from any thread.
+ */
+public final class CountingFactory implements ResourceFactory<CountingFactory.Resource> {
 
     /** A pooled thing with an identity and an "in use" flag that catches double leasing. */
-    static final class Resource {
-        final int id;
-        final AtomicBoolean inUse = new AtomicBoolean();
-        volatile boolean destroyed;
+    public static final class Resource {
+        /** The order of creation, from 1. */
+        public final int id;
+        public final AtomicBoolean inUse = new AtomicBoolean();
+        public volatile boolean destroyed;
 
         Resource(int id) {
             this.id = id;
@@ -27,17 +32,23 @@ final class CountingFactory implements ResourceFactory<CountingFactory.Resource>
         }
     }
 
-    final AtomicInteger created = new AtomicInteger();
-    final AtomicInteger destroyed = new AtomicInteger();
-    final AtomicInteger validations = new AtomicInteger();
-    final AtomicInteger resets = new AtomicInteger();
-    final Set<Resource> live = ConcurrentHashMap.newKeySet();
-    final AtomicReference<Exception> createFailure = new AtomicReference<>();
-    volatile Predicate<Resource> valid = r -> true;
-    volatile Predicate<Resource> resettable = r -> true;
+    public final AtomicInteger created = new AtomicInteger();
+    public final AtomicInteger destroyed = new AtomicInteger();
+    public final AtomicInteger validations = new AtomicInteger();
+    public final AtomicInteger resets = new AtomicInteger();
+    public final Set<Resource> live = ConcurrentHashMap.newKeySet();
+    /** While set, every creation throws it. */
+    public final AtomicReference<Exception> createFailure = new AtomicReference<>();
+    /** How many of the next creations fail (with an IllegalStateException), whatever {@link #createFailure} holds. */
+    public final AtomicInteger failingCreations = new AtomicInteger();
+    public volatile Predicate<Resource> valid = r -> true;
+    public volatile Predicate<Resource> resettable = r -> true;
 
     @Override
     public Resource create() throws Exception {
+        if (failingCreations.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new IllegalStateException("the factory refused a new resource, as the test asked");
+        }
         Exception failure = createFailure.get();
         if (failure != null) {
             throw failure;

@@ -1,4 +1,4 @@
-package dev.berth.files.bench;
+package dev.berth.bench.files;
 
 import dev.berth.files.Checksum;
 import dev.berth.files.FileCopy;
