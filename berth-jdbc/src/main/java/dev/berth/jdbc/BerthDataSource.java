@@ -1,5 +1,7 @@
 package dev.berth.jdbc;
 
+import dev.berth.internal.Checks;
+
 import dev.berth.pool.Lease;
 import dev.berth.pool.Pool;
 import dev.berth.pool.PoolClosedException;
@@ -373,27 +375,27 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
     public int getMinimumIdle() { return get(Settings::effectiveMinimumIdle); }
 
     /** @param millis longest wait in {@link #getConnection()} (default 30,000 ms, positive) */
-    public void setConnectionTimeout(long millis) { set("connectionTimeout", s -> s.connectionTimeout = Settings.positive("connectionTimeout", millis)); }
+    public void setConnectionTimeout(long millis) { set("connectionTimeout", s -> s.connectionTimeout = Checks.positiveMillis("connectionTimeout", millis)); }
     /** @return longest wait in {@link #getConnection()}, in ms */
     public long getConnectionTimeout() { return get(s -> s.connectionTimeout); }
 
     /** @param millis idle time after which connections above minimumIdle close (default 600,000 ms; 0 = never) */
-    public void setIdleTimeout(long millis) { set("idleTimeout", s -> s.idleTimeout = Settings.notNegative("idleTimeout", millis)); }
+    public void setIdleTimeout(long millis) { set("idleTimeout", s -> s.idleTimeout = Checks.notNegativeMillis("idleTimeout", millis)); }
     /** @return idle time after which surplus connections close, in ms */
     public long getIdleTimeout() { return get(s -> s.idleTimeout); }
 
     /** @param millis age at which a connection is retired, with jitter (default 1,800,000 ms; 0 = never) */
-    public void setMaxLifetime(long millis) { set("maxLifetime", s -> s.maxLifetime = Settings.notNegative("maxLifetime", millis)); }
+    public void setMaxLifetime(long millis) { set("maxLifetime", s -> s.maxLifetime = Checks.notNegativeMillis("maxLifetime", millis)); }
     /** @return age at which a connection is retired, in ms */
     public long getMaxLifetime() { return get(s -> s.maxLifetime); }
 
     /** @param millis how often idle connections are pinged (default 120,000 ms; 0 = never) */
-    public void setKeepaliveTime(long millis) { set("keepaliveTime", s -> s.keepaliveTime = Settings.notNegative("keepaliveTime", millis)); }
+    public void setKeepaliveTime(long millis) { set("keepaliveTime", s -> s.keepaliveTime = Checks.notNegativeMillis("keepaliveTime", millis)); }
     /** @return how often idle connections are pinged, in ms */
     public long getKeepaliveTime() { return get(s -> s.keepaliveTime); }
 
     /** @param millis longest a liveness check may take (default 5,000 ms, positive) */
-    public void setValidationTimeout(long millis) { set("validationTimeout", s -> s.validationTimeout = Settings.positive("validationTimeout", millis)); }
+    public void setValidationTimeout(long millis) { set("validationTimeout", s -> s.validationTimeout = Checks.positiveMillis("validationTimeout", millis)); }
     /** @return longest a liveness check may take, in ms */
     public long getValidationTimeout() { return get(s -> s.validationTimeout); }
 
@@ -404,7 +406,7 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
      *
      * @param millis hold time after which a borrowed connection counts as leaked (default 0 = off)
      */
-    public void setLeakDetectionThreshold(long millis) { set("leakDetectionThreshold", s -> s.leakDetectionThreshold = Settings.notNegative("leakDetectionThreshold", millis)); }
+    public void setLeakDetectionThreshold(long millis) { set("leakDetectionThreshold", s -> s.leakDetectionThreshold = Checks.notNegativeMillis("leakDetectionThreshold", millis)); }
     /** @return hold time after which a borrowed connection counts as leaked, in ms (0 = off) */
     public long getLeakDetectionThreshold() { return get(s -> s.leakDetectionThreshold); }
 
@@ -421,7 +423,7 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
     }
 
     /** @param millis a connection held longer is logged with its call site when returned (default 0 = off) */
-    public void setSlowLeaseThreshold(long millis) { set("slowLeaseThreshold", s -> s.slowLeaseThreshold = Settings.notNegative("slowLeaseThreshold", millis)); }
+    public void setSlowLeaseThreshold(long millis) { set("slowLeaseThreshold", s -> s.slowLeaseThreshold = Checks.notNegativeMillis("slowLeaseThreshold", millis)); }
     /** @return the slow-lease threshold in ms (0 = off) */
     public long getSlowLeaseThreshold() { return get(s -> s.slowLeaseThreshold); }
 

@@ -1,5 +1,7 @@
 package dev.berth.jdbc;
 
+import dev.berth.internal.Checks;
+
 import dev.berth.pool.PoolConfig;
 import java.sql.Connection;
 import java.time.Duration;
@@ -88,20 +90,6 @@ final class Settings implements Cloneable {
         minimumIdle = idle;
     }
 
-    static long notNegative(String setting, long millis) {
-        if (millis < 0) {
-            throw new IllegalArgumentException(setting + " is " + millis + " ms but must not be negative (0 turns it off)");
-        }
-        return millis;
-    }
-
-    static long positive(String setting, long millis) {
-        if (millis <= 0) {
-            throw new IllegalArgumentException(setting + " is " + millis + " ms but must be positive");
-        }
-        return millis;
-    }
-
     void transactionIsolation(String name) {
         if (name != null && !ISOLATIONS.containsKey(name.strip().toUpperCase(Locale.ROOT))) {
             throw new IllegalArgumentException("transactionIsolation is \"" + name + "\" but must be one of "
@@ -124,8 +112,8 @@ final class Settings implements Cloneable {
             throw new IllegalArgumentException("minimumIdle (" + minimumIdle + ") is greater than maximumPoolSize ("
                     + maximumPoolSize + "); lower minimumIdle or raise maximumPoolSize");
         }
-        positive("connectionTimeout", connectionTimeout);
-        positive("validationTimeout", validationTimeout);
+        Checks.positiveMillis("connectionTimeout", connectionTimeout);
+        Checks.positiveMillis("validationTimeout", validationTimeout);
     }
 
     String poolNameOrDefault() {

@@ -1,5 +1,7 @@
 package dev.berth.redis;
 
+import static dev.berth.internal.Checks.positive;
+
 import dev.berth.pool.Pool;
 import dev.berth.pool.PoolConfig;
 import dev.berth.pool.PoolReport;
@@ -413,14 +415,6 @@ public final class RedisPool implements AutoCloseable {
         /** @return the open pool; connections are made on first use or up to the pool's minIdle */
         public RedisPool build() {
             return new RedisPool(this);
-        }
-
-        private static Duration positive(String setting, Duration d) {
-            Objects.requireNonNull(d, setting);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(setting + " is " + d + " but must be positive");
-            }
-            return d;
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.berth.redis;
 
+import dev.berth.internal.Checks;
+
 import dev.berth.scope.Scope;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,10 +75,7 @@ public final class SubscriptionBuilder {
      * @return this builder
      */
     public SubscriptionBuilder maxBackoff(Duration max) {
-        if (max.isNegative() || max.isZero()) {
-            throw new IllegalArgumentException("maxBackoff is " + max + " but must be positive");
-        }
-        this.maxBackoff = max;
+        this.maxBackoff = Checks.positive("maxBackoff", max);
         return this;
     }
 

@@ -1,5 +1,8 @@
 package dev.berth.jdbc.tx;
 
+import static dev.berth.internal.Checks.notNegative;
+import static dev.berth.internal.Checks.positive;
+
 import dev.berth.jdbc.BerthDataSource;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -179,21 +182,5 @@ public final class DatabaseBuilder {
             replica.setMinimumIdle(source.getMinimumIdle());
             replica.setConnectionTimeout(source.getConnectionTimeout());
         }
-    }
-
-    private static Duration positive(String setting, Duration value) {
-        Objects.requireNonNull(value, setting);
-        if (value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(setting + " must be positive, was " + value);
-        }
-        return value;
-    }
-
-    private static Duration notNegative(String setting, Duration value) {
-        Objects.requireNonNull(value, setting);
-        if (value.isNegative()) {
-            throw new IllegalArgumentException(setting + " must be zero (off) or positive, was " + value);
-        }
-        return value;
     }
 }

@@ -1,5 +1,7 @@
 package dev.berth.jdbc.tx;
 
+import dev.berth.internal.Rethrow;
+
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -69,7 +71,7 @@ final class TransactionRunner {
                 if (failure instanceof AmbiguousCommitException) {
                     ambiguousCommits.increment();
                 }
-                throw Sneaky.<RuntimeException>rethrow(withEarlier(failure, earlier));
+                throw Rethrow.<RuntimeException>asIs(withEarlier(failure, earlier));
             }
             retries.increment();
             if (earlier == null) {
@@ -82,7 +84,7 @@ final class TransactionRunner {
                 Thread.currentThread().interrupt();
                 earlier.removeLast();
                 failure.addSuppressed(interrupted);
-                throw Sneaky.<RuntimeException>rethrow(withEarlier(failure, earlier));
+                throw Rethrow.<RuntimeException>asIs(withEarlier(failure, earlier));
             }
         }
     }
@@ -130,7 +132,7 @@ final class TransactionRunner {
                 failure = entry.aborted() ? entry.abortedError(t) : t;
                 tx.rollbackNow(failure);
                 rolledBack.increment();
-                throw Sneaky.<RuntimeException>rethrow(failure);
+                throw Rethrow.<RuntimeException>asIs(failure);
             }
             try {
                 tx.commitNow();
@@ -177,7 +179,7 @@ final class TransactionRunner {
             result = ScopedValue.where(current, child).call(() -> work.run(child));
         } catch (Throwable failure) {
             child.rollbackNested(failure);
-            throw Sneaky.<RuntimeException>rethrow(failure);
+            throw Rethrow.<RuntimeException>asIs(failure);
         }
         child.endNested(null);
         return result;
@@ -232,7 +234,7 @@ final class TransactionRunner {
             }
             return ScopedValue.where(session, connection).call(() -> work.run(connection));
         } catch (Throwable t) {
-            throw Sneaky.<RuntimeException>rethrow(t);
+            throw Rethrow.<RuntimeException>asIs(t);
         }
     }
 
