@@ -160,6 +160,9 @@ public final class Harness {
         return sum;
     }
 
+    // The three measuring loops below repeat their frame (stop flag, count, error) on purpose: each fork runs one
+    // of them, and what a fork measures is exactly the loop it runs, with no call through a shared helper.
+
     private void overhead(int slot) {
         long n = 0;
         while (!stop) {

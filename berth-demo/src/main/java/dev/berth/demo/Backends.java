@@ -6,6 +6,7 @@ import com.zaxxer.hikari.HikariPoolMXBean;
 import dev.berth.jdbc.BerthDataSource;
 import dev.berth.jdbc.tx.Database;
 import dev.berth.micrometer.PoolMetrics;
+import dev.berth.scope.ScopeStack;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -27,7 +28,8 @@ final class Backends implements AutoCloseable {
     final PoolView primary;
     /** Every database pool: the primary, then the replicas ({@code replica-1}, ...). */
     final List<PoolView> views;
-    private final List<AutoCloseable> closers;
+    /** What close() closes: the Database first, then each pool (LIFO, every one even when one fails). */
+    private final ScopeStack closing = new ScopeStack();
 
     /** One database pool: its name, data source, what the dashboard shows of it, and how to close it. */
     record Opened(String name, DataSource dataSource, PoolView view, AutoCloseable closer) {
@@ -45,15 +47,14 @@ final class Backends implements AutoCloseable {
         this.db = builder.build();
         this.primary = primary.view();
         var all = new java.util.ArrayList<PoolView>();
-        var closing = new java.util.ArrayList<AutoCloseable>();
         all.add(primary.view());
-        closing.add(primary.closer());
+        closing.push(primary.closer());
         for (Opened replica : replicas) {
             all.add(replica.view());
-            closing.add(replica.closer());
+            closing.push(replica.closer());
         }
+        closing.push(db);
         this.views = List.copyOf(all);
-        this.closers = List.copyOf(closing);
         var databases = new java.util.ArrayList<Opened>();
         databases.add(primary);
         databases.addAll(replicas);
@@ -153,25 +154,6 @@ final class Backends implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        Exception failure = null;
-        try {
-            db.close();
-        } catch (Exception e) {
-            failure = e;
-        }
-        for (AutoCloseable closer : closers) {
-            try {
-                closer.close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        closing.close();
     }
 }

@@ -3,6 +3,7 @@ package dev.berth.bench.transfers;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.berth.jdbc.BerthDataSource;
+import dev.berth.jdbc.testing.Accounts;
 import dev.berth.jdbc.tx.Database;
 import dev.berth.jdbc.tx.Isolation;
 import dev.berth.jdbc.tx.RetryPolicy;

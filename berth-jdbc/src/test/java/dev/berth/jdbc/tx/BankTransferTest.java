@@ -4,6 +4,7 @@ import static dev.berth.jdbc.tx.TestDatabases.execute;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.jdbc.BerthDataSource;
+import dev.berth.jdbc.testing.Accounts;
 import dev.berth.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.ResultSet;

@@ -1,4 +1,4 @@
-package dev.berth.jdbc.tx;
+package dev.berth.jdbc.testing;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -7,19 +7,19 @@ import java.sql.SQLException;
 
 /**
  * An accounts table {@code (id int primary key, balance bigint not null)} and the naive transfer on it that
- * {@link BankTransferTest} runs: read both balances, compute in Java, write both back. Correct only if nothing
- * interleaves, which is the point: SERIALIZABLE with retry makes it correct, READ COMMITTED does not.
- * berth-bench's {@code TransferBenchmark} measures the same transfer on a twin of this class
- * ({@code dev.berth.bench.transfers.Accounts}); keep the two transfers the same.
+ * berth-jdbc's {@code BankTransferTest} proves correct and berth-bench's {@code TransferBenchmark} measures: read both
+ * balances, compute in Java, write both back. Correct only if nothing interleaves, which is the point:
+ * SERIALIZABLE with retry makes it correct, READ COMMITTED does not. One class for both, shipped to berth-bench in
+ * berth-jdbc's test-jar, so the transfer measured is the transfer proven.
  *
  * <p>Immutable, so one instance serves any number of threads; each call uses only the connection it is given.
  */
-final class Accounts {
+public final class Accounts {
 
     private final String table;
 
     /** @param table the accounts table's name */
-    Accounts(String table) {
+    public Accounts(String table) {
         this.table = table;
     }
 
@@ -28,7 +28,7 @@ final class Accounts {
      *
      * @return whether the money moved
      */
-    boolean transfer(Connection c, int from, int to, long amount) throws SQLException {
+    public boolean transfer(Connection c, int from, int to, long amount) throws SQLException {
         long fromBalance = balance(c, from);
         if (fromBalance < amount) {
             return false;
