@@ -3,6 +3,7 @@ package dev.berth.pool;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -27,8 +28,12 @@ final class Counters<R> {
     final AtomicLong destroyed = new AtomicLong();
     final AtomicLong timeouts = new AtomicLong();
     final AtomicLong creationFailures = new AtomicLong();
-    /** The most recent creation failure, for timeout errors and reports; never cleared (an old cause still explains). */
+    /** The most recent creation failure, for reports; never cleared. */
     volatile Throwable lastCreationFailure;
+    /** Creation failures since the last success: above zero, creation is failing now. */
+    final AtomicLong failureStreak = new AtomicLong();
+    /** Creations under way: the creating thread and when its attempt started. */
+    private final ConcurrentHashMap<Thread, Long> creating = new ConcurrentHashMap<>();
     final LatencyHistogram acquireWait = new LatencyHistogram();
     final LatencyHistogram holdTime = new LatencyHistogram();
 
@@ -79,22 +84,60 @@ final class Counters<R> {
                 Diagnostics.describe(Diagnostics.longestHolders(table.snapshot(), PoolReport.MAX_HOLDERS), System.nanoTime()));
     }
 
+    /** The current thread starts creating a resource at {@code start}. */
+    void creationStarted(long start) {
+        creating.put(Thread.currentThread(), start);
+    }
+
+    /** The current thread's creation ended, either way. */
+    void creationEnded() {
+        creating.remove(Thread.currentThread());
+    }
+
     /**
-     * Counts a timeout and makes its error. The counts and the holders are taken now (what the caller saw); the
-     * text, with each holder's call site, is rendered only if someone reads the message.
+     * Counts a timeout and makes its error. The counts, the holders and the reason are taken now (what the caller
+     * saw); the text, with each holder's call site, is rendered only if someone reads the message. The error blames
+     * the holders only when they hold every resource; when the pool is short because creation fails or hangs, it
+     * says that, and carries the creation failure as its cause.
      */
     PoolTimeoutException timedOut(long waitedNanos) {
         timeouts.incrementAndGet();
-        Throwable cause = lastCreationFailure;
-        PoolStats counts = counts();
         long now = System.nanoTime();
+        PoolStats counts = counts();
+        long streak = failureStreak.get();
+        Throwable failing = streak > 0 ? lastCreationFailure : null;
+        long oldestCreation = Long.MAX_VALUE;
+        int inFlight = 0;
+        for (long started : creating.values()) {
+            inFlight++;
+            oldestCreation = Math.min(oldestCreation, now - started);
+        }
+        String why = reason(counts, streak, failing, inFlight, oldestCreation);
+        Throwable last = lastCreationFailure;
         List<Holder> longest = Diagnostics.longestHolders(table.snapshot(), PoolReport.MAX_HOLDERS);
         Supplier<PoolReport> report = () -> new PoolReport(counts,
-                cause == null ? null : cause.toString(), Diagnostics.describe(longest, now));
+                last == null ? null : last.toString(), Diagnostics.describe(longest, now));
         diagnostics.timedOut(report, counts, waitedNanos);
         return new PoolTimeoutException(() -> "no free resource within " + TimeUnit.NANOSECONDS.toMillis(waitedNanos)
-                + " ms in " + report.get()
-                + "\nLeases are held too long or too many callers compete: shorten the work done while holding a lease,"
-                + " look for leases that are never closed, or raise maxSize.", cause);
+                + " ms in " + report.get() + "\n" + why, failing);
+    }
+
+    private String reason(PoolStats counts, long streak, Throwable failing, int inFlight, long oldestCreationNanos) {
+        if (counts.leased() < maxSize) {
+            String size = "The pool has " + counts.total() + " of its " + maxSize + " resources (" + counts.leased()
+                    + " leased)";
+            if (failing != null) {
+                return size + " and cannot create more: the last " + streak + " attempt(s) failed, most recently with "
+                        + failing + ". Holders are not the reason: check that the server is reachable and accepts the"
+                        + " credentials (the failure is this error's cause).";
+            }
+            if (inFlight > 0) {
+                return size + " and " + inFlight + " creation(s) under way, the oldest for "
+                        + TimeUnit.NANOSECONDS.toMillis(oldestCreationNanos) + " ms without an answer. Holders are not"
+                        + " the reason: the server or the network is slow or unreachable.";
+            }
+        }
+        return "Leases are held too long or too many callers compete: shorten the work done while holding a lease,"
+                + " look for leases that are never closed, or raise maxSize.";
     }
 }

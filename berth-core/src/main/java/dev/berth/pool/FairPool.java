@@ -259,8 +259,8 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
 
     /** Checks age and, after an idle window, health; retires the entry and returns false when it is not fit to lend. */
     private boolean usable(PooledEntry<R> entry, long now) {
-        if (entry.expired(now)) {
-            housekeeper.retire(entry, "expired");
+        if (entry.expired(now) || housekeeper.evicted(entry)) {
+            housekeeper.retire(entry, entry.expired(now) ? "expired" : "evicted");
             return false;
         }
         if (dueForValidation(entry, now) && !housekeeper.validate(entry)) {
@@ -271,7 +271,7 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
     }
 
     private boolean needsCheck(PooledEntry<R> entry, long now) {
-        return entry.expired(now) || dueForValidation(entry, now);
+        return entry.expired(now) || housekeeper.evicted(entry) || dueForValidation(entry, now);
     }
 
     /** Idle longer than the window, and not validated within it: a ping per borrow would cost too much. */
@@ -288,8 +288,10 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
         entry.forget(lease); // before the entry can be lent again
         diagnostics.released(lease, hold, now);
         boolean closed = queue.closed();
-        if (lease.broken() || closed || entry.expired(now) || entry.state() == PooledEntry.REMOVED) {
-            housekeeper.retire(entry, lease.broken() ? "broken" : closed ? "closed" : "expired");
+        if (lease.broken() || closed || entry.expired(now) || housekeeper.evicted(entry)
+                || entry.state() == PooledEntry.REMOVED) {
+            housekeeper.retire(entry, lease.broken() ? "broken" : closed ? "closed"
+                    : entry.expired(now) ? "expired" : "evicted");
             return;
         }
         try {
@@ -349,6 +351,13 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
                 return false;
             }
         };
+    }
+
+    @Override
+    public void evict() {
+        if (!queue.closed()) {
+            housekeeper.evict();
+        }
     }
 
     @Override

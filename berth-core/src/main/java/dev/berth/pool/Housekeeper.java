@@ -9,7 +9,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -37,8 +36,12 @@ final class Housekeeper<R> {
     private final ScheduledThreadPoolExecutor scheduler;
     private final Set<Thread> workers = ConcurrentHashMap.newKeySet();
     private final AtomicInteger creating = new AtomicInteger();
-    private final AtomicLong failureStreak = new AtomicLong();
     private volatile long lastFailureLog;
+    /**
+     * Resources created, or whose creation started, at or before this {@code System.nanoTime()} are retired instead
+     * of lent ({@link #evict()}); before the first eviction it lies before anything the pool made.
+     */
+    private volatile long evictBefore = System.nanoTime() - 1;
 
     Housekeeper(PoolConfig config, ResourceFactory<R> factory, EntryTable<R> table, WaitQueue<R> queue,
             Diagnostics diagnostics, Counters<R> counters) {
@@ -102,18 +105,21 @@ final class Housekeeper<R> {
     private void createOne() {
         long attemptStart = System.nanoTime();
         R resource;
+        counters.creationStarted(attemptStart);
         try {
             resource = factory.create();
             if (resource == null) {
                 throw new IllegalStateException("ResourceFactory.create() returned null");
             }
         } catch (Throwable t) {
+            counters.creationEnded();
             creationFailed(t, attemptStart);
             return;
         }
+        counters.creationEnded();
         counters.created.incrementAndGet();
         diagnostics.created();
-        if (failureStreak.getAndSet(0) > 0) {
+        if (counters.failureStreak.getAndSet(0) > 0) {
             LOG.log(Level.INFO, () -> "pool '" + name + "' creates resources again");
         }
         long now = System.nanoTime();
@@ -125,9 +131,10 @@ final class Housekeeper<R> {
         PooledEntry<R> entry = new PooledEntry<>(resource, now, lifetime, counters.acquireWait, counters.holdTime);
         table.add(entry);
         diagnostics.grew(table.snapshot().length, config.minIdle());
-        if (queue.closed()) {
+        if (queue.closed() || attemptStart - evictBefore <= 0) {
+            // closed, or evicted while it was being made (it may speak to the server the eviction was about)
             creating.decrementAndGet();
-            retire(entry, "closed");
+            retire(entry, queue.closed() ? "closed" : "evicted");
             return;
         }
         // A new entry was made for whoever waits: hand it over directly, and only then stop counting the
@@ -162,7 +169,7 @@ final class Housekeeper<R> {
     /** The first failure of a streak is a WARNING; repeats are summarised at most every 30 s, not one line each. */
     private void logCreationFailure(Throwable failure) {
         long now = System.nanoTime();
-        long streak = failureStreak.incrementAndGet();
+        long streak = counters.failureStreak.incrementAndGet();
         long last = lastFailureLog;
         if (streak == 1 || now - last >= FAILURE_LOG_NANOS) {
             lastFailureLog = now;
@@ -190,6 +197,24 @@ final class Housekeeper<R> {
             diagnostics.validationFailed();
         }
         return valid;
+    }
+
+    // ---------------------------------------------------------------- eviction
+
+    /** Retires every idle entry now and marks the rest to be retired when next returned or claimed. */
+    void evict() {
+        evictBefore = System.nanoTime();
+        for (PooledEntry<R> entry : table.snapshot()) {
+            if (entry.claim(PooledEntry.IDLE, PooledEntry.RESERVED)) {
+                retire(entry, "evicted");
+            }
+        }
+        requestCreation();
+    }
+
+    /** Whether {@link #evict()} was called after this entry's resource was made: it must not be lent again. */
+    boolean evicted(PooledEntry<R> entry) {
+        return entry.createdAt - evictBefore <= 0;
     }
 
     // ---------------------------------------------------------------- destruction
@@ -248,9 +273,9 @@ final class Housekeeper<R> {
                     continue;
                 }
                 boolean surplus = idle > config.minIdle();
-                if (entry.expired(now)) {
+                if (entry.expired(now) || evicted(entry)) {
                     idle--;
-                    retire(entry, "expired");
+                    retire(entry, entry.expired(now) ? "expired" : "evicted");
                 } else if (surplus && idleTimeout > 0 && now - entry.lastReturned >= idleTimeout) {
                     idle--;
                     retire(entry, "idle");

@@ -102,6 +102,18 @@ public interface Pool<R> extends AutoCloseable {
      */
     PoolReport report();
 
+    /**
+     * Retires every resource the pool has now, softly: idle ones are destroyed at once, leased ones when their
+     * lease is closed (the holder is not disturbed), and one whose creation was under way is destroyed as soon as
+     * it exists. The pool then creates fresh resources as callers and {@code minIdle} need them; resources created
+     * after this call are not affected. For a database that failed over, credentials that rotated, a DNS change.
+     * Safe from any thread, any number of times; it does not block.
+     * {@snippet :
+     * pool.evict();   // after a failover: no caller is lent a connection to the old primary again
+     * }
+     */
+    void evict();
+
     /** @return the pool's configuration */
     PoolConfig config();
 

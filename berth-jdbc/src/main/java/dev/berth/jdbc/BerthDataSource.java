@@ -259,6 +259,27 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
         return new PoolStats(name, 0, 0, 0, 0, get(s -> s.maximumPoolSize), 0, 0, 0, 0, 0, none, none);
     }
 
+    /**
+     * Retires every connection the pool has now, softly: idle ones close at once, borrowed ones when their
+     * borrower closes them, and the pool opens fresh ones as needed. After a failover, a password rotation or a
+     * DNS change. Does nothing before the pool starts or after close. HikariCP calls this
+     * {@code softEvictConnections()}; {@link #softEvictConnections()} is the same call.
+     * {@snippet :
+     * dataSource.evict();   // the old primary is gone: no borrower gets one of its connections again
+     * }
+     */
+    public void evict() {
+        Pool<PhysicalConnection> current = pool;
+        if (current != null) {
+            current.evict();
+        }
+    }
+
+    /** HikariCP's name for {@link #evict()}. */
+    public void softEvictConnections() {
+        evict();
+    }
+
     /** @return whether the pool has started and is not closed */
     public boolean isRunning() {
         return pool != null && !closed;

@@ -376,4 +376,53 @@ class BerthDataSourceTest {
             assertThat(ds.stats().maxSize()).isEqualTo(2);
         }
     }
+
+    @Test
+    void evictReplacesEveryConnectionWithANewServerSessionAndLeavesBorrowedOnesToTheirBorrower() throws Exception {
+        try (BerthDataSource ds = pool("evict", 2).build()) {
+            int idlePid;
+            try (Connection c = ds.getConnection()) {
+                idlePid = backendPid(c);
+            }
+            Connection borrowed = ds.getConnection();
+            int borrowedPid = backendPid(borrowed);
+
+            ds.evict();
+
+            try (Statement s = borrowed.createStatement(); ResultSet rs = s.executeQuery("select 1")) {
+                assertThat(rs.next()).as("a borrowed connection keeps working until it is closed").isTrue();
+            }
+            borrowed.close();
+            try (Connection c = ds.getConnection(); Connection observer = TestPostgres.plainConnection()) {
+                assertThat(backendPid(c)).isNotIn(idlePid, borrowedPid);
+                await().atMost(Duration.ofSeconds(5)).until(() -> !serverHasBackend(observer, idlePid)
+                        && !serverHasBackend(observer, borrowedPid));
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> ds.stats().destroyed() == 2);
+        }
+    }
+
+    @Test
+    void softEvictConnectionsIsHikariCpsNameForEvict() throws Exception {
+        try (BerthDataSource ds = pool("soft-evict", 1).build()) {
+            int before;
+            try (Connection c = ds.getConnection()) {
+                before = backendPid(c);
+            }
+            ds.softEvictConnections();
+            try (Connection c = ds.getConnection()) {
+                assertThat(backendPid(c)).isNotEqualTo(before);
+            }
+        }
+    }
+
+    private static boolean serverHasBackend(Connection observer, int pid) throws SQLException {
+        try (PreparedStatement ps = observer.prepareStatement("select count(*) from pg_stat_activity where pid = ?")) {
+            ps.setInt(1, pid);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1) > 0;
+            }
+        }
+    }
 }

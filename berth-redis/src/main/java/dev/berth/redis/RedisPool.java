@@ -248,6 +248,19 @@ public final class RedisPool implements AutoCloseable {
         return new SubscriptionBuilder(factory, subscriptions);
     }
 
+    /**
+     * Retires every pooled connection now, softly: idle ones close at once, leased ones when they come back, and
+     * the pool opens fresh ones as needed (a master that moved, a password that rotated). Auto-pipelined batches
+     * lease from the pool, so they move too; subscriptions run on dedicated connections outside the pool and are
+     * left alone (they reconnect by themselves).
+     * {@snippet :
+     * redis.evict();
+     * }
+     */
+    public void evict() {
+        pool.evict();
+    }
+
     /** @return the pool's counters and latency percentiles */
     public PoolStats stats() {
         return pool.stats();

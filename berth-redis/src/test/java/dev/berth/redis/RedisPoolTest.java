@@ -269,4 +269,20 @@ class RedisPoolTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> REDIS.server().info("connected_clients") == before.get());
         assertThat(redis.stats().total()).isZero();
     }
+
+    @Test
+    void evictReplacesThePooledConnections() {
+        try (RedisPool redis = pool(PoolConfig.builder().maxSize(2))) {
+            String key = SharedRedis.key("evict");
+            redis.client().set(key, "before");
+            assertThat(redis.stats().created()).isEqualTo(1);
+
+            redis.evict();
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> redis.stats().destroyed() == 1);
+            assertThat(redis.client().get(key)).isEqualTo("before");
+            assertThat(redis.stats().created()).isEqualTo(2);
+            assertThat(redis.stats().total()).isEqualTo(1);
+        }
+    }
 }
