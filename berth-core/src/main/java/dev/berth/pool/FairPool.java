@@ -259,7 +259,7 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
 
     /** Checks age and, after an idle window, health; retires the entry and returns false when it is not fit to lend. */
     private boolean usable(PooledEntry<R> entry, long now) {
-        if (entry.expired(now) || housekeeper.evicted(entry)) {
+        if (entry.expired(now) || entry.evicted) {
             housekeeper.retire(entry, entry.expired(now) ? "expired" : "evicted");
             return false;
         }
@@ -271,7 +271,7 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
     }
 
     private boolean needsCheck(PooledEntry<R> entry, long now) {
-        return entry.expired(now) || housekeeper.evicted(entry) || dueForValidation(entry, now);
+        return entry.expired(now) || entry.evicted || dueForValidation(entry, now);
     }
 
     /** Idle longer than the window, and not validated within it: a ping per borrow would cost too much. */
@@ -288,7 +288,7 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
         entry.forget(lease); // before the entry can be lent again
         diagnostics.released(lease, hold, now);
         boolean closed = queue.closed();
-        if (lease.broken() || closed || entry.expired(now) || housekeeper.evicted(entry)
+        if (lease.broken() || closed || entry.expired(now) || entry.evicted
                 || entry.state() == PooledEntry.REMOVED) {
             housekeeper.retire(entry, lease.broken() ? "broken" : closed ? "closed"
                     : entry.expired(now) ? "expired" : "evicted");

@@ -38,8 +38,8 @@ final class Housekeeper<R> {
     private final AtomicInteger creating = new AtomicInteger();
     private volatile long lastFailureLog;
     /**
-     * Resources created, or whose creation started, at or before this {@code System.nanoTime()} are retired instead
-     * of lent ({@link #evict()}); before the first eviction it lies before anything the pool made.
+     * A creation that started at or before this {@code System.nanoTime()} is retired when it finishes ({@link #evict()});
+     * before the first eviction it lies before anything the pool made. Entries that exist carry a mark instead.
      */
     private volatile long evictBefore = System.nanoTime() - 1;
 
@@ -201,20 +201,19 @@ final class Housekeeper<R> {
 
     // ---------------------------------------------------------------- eviction
 
-    /** Retires every idle entry now and marks the rest to be retired when next returned or claimed. */
+    /**
+     * Marks every entry evicted and retires the idle ones now; the others are retired when returned, or when claimed
+     * if a return raced the sweep (borrow checks the mark too). A creation under way is retired when it finishes.
+     */
     void evict() {
         evictBefore = System.nanoTime();
         for (PooledEntry<R> entry : table.snapshot()) {
+            entry.evicted = true; // before the claim: a return that misses the mark leaves it to the next borrow
             if (entry.claim(PooledEntry.IDLE, PooledEntry.RESERVED)) {
                 retire(entry, "evicted");
             }
         }
         requestCreation();
-    }
-
-    /** Whether {@link #evict()} was called after this entry's resource was made: it must not be lent again. */
-    boolean evicted(PooledEntry<R> entry) {
-        return entry.createdAt - evictBefore <= 0;
     }
 
     // ---------------------------------------------------------------- destruction
@@ -273,7 +272,7 @@ final class Housekeeper<R> {
                     continue;
                 }
                 boolean surplus = idle > config.minIdle();
-                if (entry.expired(now) || evicted(entry)) {
+                if (entry.expired(now) || entry.evicted) {
                     idle--;
                     retire(entry, entry.expired(now) ? "expired" : "evicted");
                 } else if (surplus && idleTimeout > 0 && now - entry.lastReturned >= idleTimeout) {

@@ -118,6 +118,11 @@ abstract class PooledEntryFields<R> extends PooledEntryPadding {
     final LatencyHistogram.Recorder holds;
     @SuppressWarnings("unused") // accessed through PooledEntry.STATE
     volatile int state;
+    /**
+     * Set by {@code Pool.evict()}: the entry is retired instead of being lent or taken back. On the entry, not the
+     * pool, so borrow and return read a line they already own rather than one the pool's counters keep writing.
+     */
+    volatile boolean evicted;
 
     PooledEntryFields(R resource, long now, long lifetimeNanos, LatencyHistogram waits, LatencyHistogram holds) {
         this.resource = resource;
