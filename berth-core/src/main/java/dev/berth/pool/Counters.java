@@ -84,14 +84,14 @@ final class Counters<R> {
                 Diagnostics.describe(Diagnostics.longestHolders(table.snapshot(), PoolReport.MAX_HOLDERS), System.nanoTime()));
     }
 
-    /** The current thread starts creating a resource at {@code start}. */
-    void creationStarted(long start) {
-        creating.put(Thread.currentThread(), start);
+    /** {@code worker} starts creating a resource at {@code start}. */
+    void creationStarted(Thread worker, long start) {
+        creating.put(worker, start);
     }
 
-    /** The current thread's creation ended, either way. */
-    void creationEnded() {
-        creating.remove(Thread.currentThread());
+    /** {@code worker}'s creation ended, either way, or was abandoned at its deadline. */
+    void creationEnded(Thread worker) {
+        creating.remove(worker);
     }
 
     /**

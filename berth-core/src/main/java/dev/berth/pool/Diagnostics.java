@@ -26,6 +26,10 @@ final class Diagnostics {
     private final AtomicBoolean saturated = new AtomicBoolean();
     private final AtomicBoolean overflowing = new AtomicBoolean();
     private final AtomicLong saturatedSince = new AtomicLong();
+    /** When a caller last had to queue for a resource while the pool was full. */
+    private volatile long lastQueued;
+    /** A saturation episode ends after this long without a caller queuing: bursts a second apart are one episode. */
+    static final long SATURATION_QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
     final AtomicLong leaks = new AtomicLong();
     /**
      * An entry records the stack of a lease only if it recorded none in this long: a stack costs about a
@@ -163,18 +167,23 @@ final class Diagnostics {
 
     /** A waiter queued: logs once per episode that callers now wait. */
     void waiterQueued(int waiting) {
+        long now = System.nanoTime();
+        lastQueued = now; // before the episode starts, so a check that sees the episode sees this time too
         if (!saturated.get() && saturated.compareAndSet(false, true)) {
-            saturatedSince.set(System.nanoTime());
+            saturatedSince.set(now);
             LOG.log(Level.INFO, () -> "pool '" + pool + "' is saturated: every resource is leased and callers wait");
         }
     }
 
-    /** Ends a saturation episode once nobody has been waiting for a housekeeping period. */
-    void endSaturationIfIdle(int waiting, long timeouts) {
-        if (waiting == 0 && saturated.compareAndSet(true, false)) {
-            long lasted = System.nanoTime() - saturatedSince.get();
-            LOG.log(Level.INFO, () -> "pool '" + pool + "' is no longer saturated (episode lasted about "
-                    + fmt(lasted) + "; acquire timeouts so far: " + timeouts + ")");
+    /**
+     * Ends a saturation episode once nobody waits and nobody has had to queue for {@link #SATURATION_QUIET_NANOS}.
+     * The episode is said to have lasted from the first caller that had to queue to the last, not until this check.
+     */
+    void endSaturationIfQuiet(int waiting, long timeouts, long now) {
+        if (waiting == 0 && saturated.get() && now - lastQueued >= SATURATION_QUIET_NANOS && saturated.compareAndSet(true, false)) {
+            long lasted = lastQueued - saturatedSince.get();
+            LOG.log(Level.INFO, () -> "pool '" + pool + "' is no longer saturated (callers queued for about "
+                    + fmt(lasted) + ", from the first to the last; acquire timeouts so far: " + timeouts + ")");
         }
     }
 

@@ -259,11 +259,12 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
 
     /** Checks age and, after an idle window, health; retires the entry and returns false when it is not fit to lend. */
     private boolean usable(PooledEntry<R> entry, long now) {
-        if (entry.expired(now) || entry.evicted) {
+        int mark = entry.mark;
+        if (entry.expired(now) || mark == PooledEntry.EVICTED) {
             housekeeper.retire(entry, entry.expired(now) ? "expired" : "evicted");
             return false;
         }
-        if (dueForValidation(entry, now) && !housekeeper.validate(entry)) {
+        if ((mark == PooledEntry.SUSPECT || dueForValidation(entry, now)) && !housekeeper.validate(entry)) {
             housekeeper.retire(entry, "invalid");
             return false;
         }
@@ -271,7 +272,7 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
     }
 
     private boolean needsCheck(PooledEntry<R> entry, long now) {
-        return entry.expired(now) || entry.evicted || dueForValidation(entry, now);
+        return entry.expired(now) || entry.mark != PooledEntry.UNMARKED || dueForValidation(entry, now);
     }
 
     /** Idle longer than the window, and not validated within it: a ping per borrow would cost too much. */
@@ -288,7 +289,7 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
         entry.forget(lease); // before the entry can be lent again
         diagnostics.released(lease, hold, now);
         boolean closed = queue.closed();
-        if (lease.broken() || closed || entry.expired(now) || entry.evicted
+        if (lease.broken() || closed || entry.expired(now) || entry.evicted()
                 || entry.state() == PooledEntry.REMOVED) {
             housekeeper.retire(entry, lease.broken() ? "broken" : closed ? "closed"
                     : entry.expired(now) ? "expired" : "evicted");
@@ -357,6 +358,13 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
     public void evict() {
         if (!queue.closed()) {
             housekeeper.evict();
+        }
+    }
+
+    @Override
+    public void revalidate() {
+        if (!queue.closed()) {
+            housekeeper.revalidate();
         }
     }
 

@@ -4,7 +4,10 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +39,8 @@ final class Housekeeper<R> {
     private final ScheduledThreadPoolExecutor scheduler;
     private final Set<Thread> workers = ConcurrentHashMap.newKeySet();
     private final AtomicInteger creating = new AtomicInteger();
+    /** Attempts abandoned at their deadline whose workers have not returned yet: each still holds a table slot. */
+    private final AtomicInteger abandoned = new AtomicInteger();
     private volatile long lastFailureLog;
     /**
      * A creation that started at or before this {@code System.nanoTime()} is retired when it finishes ({@link #evict()});
@@ -69,6 +74,8 @@ final class Housekeeper<R> {
             long scan = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(period, diagnostics.leakNanos / 2));
             scheduler.scheduleWithFixedDelay(this::scanHolders, scan, scan, TimeUnit.NANOSECONDS);
         }
+        long quietCheck = Diagnostics.SATURATION_QUIET_NANOS / 4;
+        scheduler.scheduleWithFixedDelay(this::endSaturationIfQuiet, quietCheck, quietCheck, TimeUnit.NANOSECONDS);
         long reportEvery = config.reportInterval().toNanos();
         if (reportEvery > 0) {
             scheduler.scheduleWithFixedDelay(
@@ -104,19 +111,31 @@ final class Housekeeper<R> {
 
     private void createOne() {
         long attemptStart = System.nanoTime();
+        Attempt attempt = new Attempt(Thread.currentThread());
+        counters.creationStarted(attempt.worker, attemptStart);
+        Future<?> deadline = scheduleDeadline(attempt, attemptStart);
         R resource;
-        counters.creationStarted(attemptStart);
         try {
             resource = factory.create();
             if (resource == null) {
                 throw new IllegalStateException("ResourceFactory.create() returned null");
             }
         } catch (Throwable t) {
-            counters.creationEnded();
-            creationFailed(t, attemptStart);
+            deadline.cancel(false);
+            if (attempt.finish()) {
+                counters.creationEnded(attempt.worker);
+                creationFailed(t, attemptStart);
+            } else {
+                abandonedAttemptEnded(null);
+            }
             return;
         }
-        counters.creationEnded();
+        deadline.cancel(false);
+        if (!attempt.finish()) {
+            abandonedAttemptEnded(resource);
+            return;
+        }
+        counters.creationEnded(attempt.worker);
         counters.created.incrementAndGet();
         diagnostics.created();
         if (counters.failureStreak.getAndSet(0) > 0) {
@@ -146,24 +165,103 @@ final class Housekeeper<R> {
         requestCreation();
     }
 
+    /**
+     * One creation's outcome, decided once: the worker finishing it (with a resource or a failure) or the deadline
+     * abandoning it, whichever comes first.
+     */
+    private static final class Attempt {
+        private static final int RUNNING = 0, FINISHED = 1, ABANDONED = 2;
+        final Thread worker;
+        private final AtomicInteger state = new AtomicInteger(RUNNING);
+
+        Attempt(Thread worker) {
+            this.worker = worker;
+        }
+
+        boolean finish() {
+            return state.compareAndSet(RUNNING, FINISHED);
+        }
+
+        boolean abandon() {
+            return state.compareAndSet(RUNNING, ABANDONED);
+        }
+    }
+
+    private Future<?> scheduleDeadline(Attempt attempt, long attemptStart) {
+        try {
+            // on a worker, not the housekeeper thread: failing waiters completes their futures, whose callbacks may block
+            return scheduler.schedule(() -> startWorker("abandon", () -> abandon(attempt, attemptStart)),
+                    config.createTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closing) {
+            return CompletableFuture.completedFuture(null); // closing: close interrupts the worker instead
+        }
+    }
+
+    /**
+     * The deadline of an attempt passed: the attempt counts as failed now, its creation slot goes to a new attempt,
+     * and its worker is interrupted (a virtual thread blocked on a socket has the socket closed). Its place in the
+     * table stays taken until the worker returns, so a driver that ignores the interrupt cannot push the pool past
+     * maxSize.
+     */
+    private void abandon(Attempt attempt, long attemptStart) {
+        if (!attempt.abandon()) {
+            return;
+        }
+        abandoned.incrementAndGet();
+        attempt.worker.interrupt();
+        counters.creationEnded(attempt.worker);
+        long millis = config.createTimeout().toMillis();
+        failed(new PoolException("pool '" + name + "' abandoned a creation that took longer than createTimeout (" + millis
+                + " ms): the server accepted no connection or did not answer in time. Check that it is reachable (a network"
+                + " partition or a server that accepts connections and never answers look like this), or raise createTimeout"
+                + " if connecting is legitimately that slow", null), attemptStart);
+        requestCreation();
+    }
+
+    /** The worker of an abandoned attempt came back: destroys what it made, frees its place, and lets others create. */
+    private void abandonedAttemptEnded(R lateResource) {
+        Thread.interrupted(); // the deadline's interrupt, if the driver did not consume it
+        try {
+            if (lateResource != null) {
+                LOG.log(Level.DEBUG, () -> "pool '" + name + "': an abandoned creation finished late; its resource is destroyed");
+                factory.destroy(lateResource);
+            }
+        } catch (Throwable t) {
+            LOG.log(Level.WARNING, () -> "pool '" + name + "': destroying a late resource failed: " + t);
+        } finally {
+            table.freeSlot();
+            abandoned.decrementAndGet();
+            requestCreation();
+        }
+    }
+
     private void creationFailed(Throwable failure, long attemptStart) {
+        table.freeSlot();
+        if (!failed(failure, attemptStart)) {
+            // Others are leased (or being made) and will come back; waiters keep waiting and time out with this cause.
+            LockSupport.parkNanos(Math.min(config.acquireTimeout().toNanos() / 4, TimeUnit.SECONDS.toNanos(1)));
+        }
+        requestCreation();
+    }
+
+    /**
+     * Counts and logs a failed attempt and gives up its creation slot. When nothing exists or is being made that
+     * could serve them (abandoned attempts do not count), fails the waiters now, with the cause, and returns true.
+     */
+    private boolean failed(Throwable failure, long attemptStart) {
         counters.creationFailures.incrementAndGet();
         counters.lastCreationFailure = failure;
         diagnostics.creationFailed(failure);
         creating.decrementAndGet();
-        table.freeSlot();
         logCreationFailure(failure);
-        if (table.slotsInUse() == 0) {
-            // Nothing exists that could be returned to them: fail the waiters now, with the cause.
-            // Only those who were already waiting when this attempt started; later ones get an attempt of their own.
-            PoolException error = new PoolException("pool '" + name + "' has no resources and could not create one: "
-                    + failure + ". Check that the server is reachable and the credentials are right.", failure);
-            queue.failOlderThan(attemptStart, error);
-        } else {
-            // Others are leased and will come back; waiters keep waiting and time out with this cause.
-            LockSupport.parkNanos(Math.min(config.acquireTimeout().toNanos() / 4, TimeUnit.SECONDS.toNanos(1)));
+        if (table.slotsInUse() - abandoned.get() > 0) {
+            return false;
         }
-        requestCreation();
+        // Only those who were already waiting when this attempt started; later ones get an attempt of their own.
+        PoolException error = new PoolException("pool '" + name + "' has no resources and could not create one: "
+                + failure + ". Check that the server is reachable and the credentials are right.", failure);
+        queue.failOlderThan(attemptStart, error);
+        return true;
     }
 
     /** The first failure of a streak is a WARNING; repeats are summarised at most every 30 s, not one line each. */
@@ -184,6 +282,7 @@ final class Housekeeper<R> {
 
     /** Asks the factory whether a resource the caller owns still works; a failure to answer counts as no. */
     boolean validate(PooledEntry<R> entry) {
+        entry.clearSuspect(); // before asking: a revalidate() during the check marks it again
         boolean valid;
         try {
             valid = factory.validate(entry.resource, config.validationTimeout());
@@ -208,12 +307,31 @@ final class Housekeeper<R> {
     void evict() {
         evictBefore = System.nanoTime();
         for (PooledEntry<R> entry : table.snapshot()) {
-            entry.evicted = true; // before the claim: a return that misses the mark leaves it to the next borrow
+            entry.markEvicted(); // before the claim: a return that misses the mark leaves it to the next borrow
             if (entry.claim(PooledEntry.IDLE, PooledEntry.RESERVED)) {
                 retire(entry, "evicted");
             }
         }
         requestCreation();
+    }
+
+    /**
+     * Marks every entry suspect and validates the idle ones now, each on its own worker so a dead server costs one
+     * {@code validationTimeout}, not one per entry; the others are validated when next borrowed.
+     */
+    void revalidate() {
+        for (PooledEntry<R> entry : table.snapshot()) {
+            entry.markSuspect(); // before the claim: a borrow that wins the entry sees the mark and validates
+            if (entry.claim(PooledEntry.IDLE, PooledEntry.RESERVED)) {
+                startWorker("validate", () -> {
+                    if (entry.evicted() || !validate(entry)) {
+                        retire(entry, entry.evicted() ? "evicted" : "invalid");
+                    } else {
+                        queue.makeIdle(entry);
+                    }
+                });
+            }
+        }
     }
 
     // ---------------------------------------------------------------- destruction
@@ -272,13 +390,14 @@ final class Housekeeper<R> {
                     continue;
                 }
                 boolean surplus = idle > config.minIdle();
-                if (entry.expired(now) || entry.evicted) {
+                if (entry.expired(now) || entry.evicted()) {
                     idle--;
                     retire(entry, entry.expired(now) ? "expired" : "evicted");
                 } else if (surplus && idleTimeout > 0 && now - entry.lastReturned >= idleTimeout) {
                     idle--;
                     retire(entry, "idle");
-                } else if (keepalive > 0 && now - entry.lastValidated >= keepalive && !validate(entry)) {
+                } else if ((entry.mark == PooledEntry.SUSPECT || keepalive > 0 && now - entry.lastValidated >= keepalive)
+                        && !validate(entry)) {
                     idle--;
                     retire(entry, "invalid");
                 } else {
@@ -286,12 +405,16 @@ final class Housekeeper<R> {
                 }
             }
             scanHolders();
-            diagnostics.endSaturationIfIdle(queue.count(), counters.timeouts.get());
+            endSaturationIfQuiet();
             diagnostics.endOverflowIfShrunk(table.snapshot().length, config.minIdle());
             requestCreation();
         } catch (Throwable t) {
             LOG.log(Level.ERROR, () -> "pool '" + name + "': housekeeping failed: " + t);
         }
+    }
+
+    private void endSaturationIfQuiet() {
+        diagnostics.endSaturationIfQuiet(queue.count(), counters.timeouts.get(), System.nanoTime());
     }
 
     /** Reports long holds and reclaims entries whose lease was dropped without close. */

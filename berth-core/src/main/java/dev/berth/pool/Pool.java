@@ -114,6 +114,22 @@ public interface Pool<R> extends AutoCloseable {
      */
     void evict();
 
+    /**
+     * Makes the pool check every resource it has before lending it again: idle ones are validated now, off the
+     * caller's path and in parallel (a dead server costs one {@link PoolConfig#validationTimeout()}), leased ones at
+     * their next borrow; those that fail are destroyed and replaced. For when one resource failed in a way that
+     * suggests the others did too (a server restart, a dropped network). Safe from any thread; it does not block.
+     * {@snippet :
+     * try (Lease<Socket> lease = pool.acquire()) {
+     *     send(lease.get(), request);
+     * } catch (IOException e) {
+     *     pool.revalidate();   // the server may have gone away: check the other sockets before they are lent
+     *     throw e;
+     * }
+     * }
+     */
+    void revalidate();
+
     /** @return the pool's configuration */
     PoolConfig config();
 

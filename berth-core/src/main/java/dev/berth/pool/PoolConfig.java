@@ -32,6 +32,10 @@ import java.time.Duration;
  * <tr><td>keepaliveTime</td><td>2 min</td><td>idle resources are validated this often (0 = off)</td></tr>
  * <tr><td>validationTimeout</td><td>5 s</td><td>longest a validation may take</td></tr>
  * <tr><td>validateAfterIdle</td><td>500 ms</td><td>a resource idle longer is validated before it is lent; a ping per borrow is too slow</td></tr>
+ * <tr><td>createTimeout</td><td>10 s</td><td>longest one creation may take before the pool abandons it (and interrupts
+ *     it) and gives its slot to a new attempt: far above a healthy connect, even with TLS across a region or a cold
+ *     server waking, and short enough that an attempt lost in a network partition does not keep the pool from refilling
+ *     once the network is back. The pool enforces it whatever the driver does; berth-jdbc also passes it to pgjdbc</td></tr>
  * <tr><td>createConcurrency</td><td>2</td><td>bounds parallel creations, so a restart causes no connection storm</td></tr>
  * <tr><td>closeGrace</td><td>10 s</td><td>how long {@link Pool#close()} waits for leases to come back</td></tr>
  * <tr><td>housekeepingPeriod</td><td>30 s</td><td>how often eviction, recycling, keepalive and refill run</td></tr>
@@ -60,6 +64,7 @@ public final class PoolConfig {
     private final Duration keepaliveTime;
     private final Duration validationTimeout;
     private final Duration validateAfterIdle;
+    private final Duration createTimeout;
     private final int createConcurrency;
     private final Duration closeGrace;
     private final Duration housekeepingPeriod;
@@ -80,6 +85,7 @@ public final class PoolConfig {
         this.keepaliveTime = b.keepaliveTime;
         this.validationTimeout = b.validationTimeout;
         this.validateAfterIdle = b.validateAfterIdle;
+        this.createTimeout = b.createTimeout;
         this.createConcurrency = b.createConcurrency;
         this.closeGrace = b.closeGrace;
         this.housekeepingPeriod = b.housekeepingPeriod;
@@ -108,6 +114,7 @@ public final class PoolConfig {
         b.keepaliveTime = keepaliveTime;
         b.validationTimeout = validationTimeout;
         b.validateAfterIdle = validateAfterIdle;
+        b.createTimeout = createTimeout;
         b.createConcurrency = createConcurrency;
         b.closeGrace = closeGrace;
         b.housekeepingPeriod = housekeepingPeriod;
@@ -141,6 +148,8 @@ public final class PoolConfig {
     public Duration validateAfterIdle() { return validateAfterIdle; }
     /** @return how many resources may be created in parallel */
     public int createConcurrency() { return createConcurrency; }
+    /** @return the longest one creation may take before the pool abandons it */
+    public Duration createTimeout() { return createTimeout; }
     /** @return how long {@link Pool#close()} waits for leases to be returned */
     public Duration closeGrace() { return closeGrace; }
     /** @return how often housekeeping runs */
@@ -162,7 +171,7 @@ public final class PoolConfig {
                 + ", acquireTimeout=" + acquireTimeout + ", maxLifetime=" + maxLifetime
                 + ", lifetimeJitter=" + lifetimeJitter + ", idleTimeout=" + idleTimeout
                 + ", keepaliveTime=" + keepaliveTime + ", validationTimeout=" + validationTimeout
-                + ", validateAfterIdle=" + validateAfterIdle + ", createConcurrency=" + createConcurrency
+                + ", validateAfterIdle=" + validateAfterIdle + ", createConcurrency=" + createConcurrency + ", createTimeout=" + createTimeout
                 + ", closeGrace=" + closeGrace + ", housekeepingPeriod=" + housekeepingPeriod
                 + ", callSites=" + callSites + ", leakDetectionThreshold=" + leakDetectionThreshold
                 + ", slowLeaseThreshold=" + slowLeaseThreshold + ", reportInterval=" + reportInterval + '}';
@@ -181,6 +190,7 @@ public final class PoolConfig {
         private Duration validationTimeout = Duration.ofSeconds(5);
         private Duration validateAfterIdle = Duration.ofMillis(500);
         private int createConcurrency = 2;
+        private Duration createTimeout = Duration.ofSeconds(10);
         private Duration closeGrace = Duration.ofSeconds(10);
         private Duration housekeepingPeriod = Duration.ofSeconds(30);
         private boolean callSites = true;
@@ -221,6 +231,8 @@ public final class PoolConfig {
         public Builder validateAfterIdle(Duration window) { this.validateAfterIdle = window; return this; }
         /** @param concurrency parallel creations (at least 1); @return this builder */
         public Builder createConcurrency(int concurrency) { this.createConcurrency = concurrency; return this; }
+        /** @param timeout longest one creation may take before it is abandoned (positive); @return this builder */
+        public Builder createTimeout(Duration timeout) { this.createTimeout = timeout; return this; }
         /** @param grace how long close waits for leases (0 or more); @return this builder */
         public Builder closeGrace(Duration grace) { this.closeGrace = grace; return this; }
         /** @param period how often housekeeping runs (positive); @return this builder */
@@ -260,6 +272,7 @@ public final class PoolConfig {
             }
             positive("acquireTimeout", acquireTimeout);
             positive("validationTimeout", validationTimeout);
+            positive("createTimeout", createTimeout);
             positive("housekeepingPeriod", housekeepingPeriod);
             notNegative("maxLifetime", maxLifetime);
             notNegative("idleTimeout", idleTimeout);

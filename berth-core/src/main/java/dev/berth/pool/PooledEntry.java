@@ -22,13 +22,22 @@ final class PooledEntry<R> extends PooledEntryFields<R> {
     /** Gone from the pool; its resource is destroyed or about to be. */
     static final int REMOVED = 3;
 
+    /** {@link PooledEntryFields#mark}: nothing to check beyond age and idle time. */
+    static final int UNMARKED = 0;
+    /** Set by {@code Pool.revalidate()}: validated before it is lent again, retired if that fails. */
+    static final int SUSPECT = 1;
+    /** Set by {@code Pool.evict()}: retired instead of being lent or taken back. Never cleared. */
+    static final int EVICTED = 2;
+
     private static final VarHandle STATE;
     private static final VarHandle HOLDER;
+    private static final VarHandle MARK;
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(PooledEntryFields.class, "state", int.class);
             HOLDER = MethodHandles.lookup().findVarHandle(PooledEntryFields.class, "holder", Object.class);
+            MARK = MethodHandles.lookup().findVarHandle(PooledEntryFields.class, "mark", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -87,6 +96,25 @@ final class PooledEntry<R> extends PooledEntryFields<R> {
         }
     }
 
+    /** Marks the entry evicted; wins over {@link #SUSPECT}. */
+    void markEvicted() {
+        MARK.setVolatile(this, EVICTED);
+    }
+
+    /** Marks the entry suspect unless it is evicted already. */
+    void markSuspect() {
+        MARK.compareAndSet(this, UNMARKED, SUSPECT);
+    }
+
+    /** Clears a suspect mark after a successful validation; an eviction meanwhile stays. */
+    void clearSuspect() {
+        MARK.compareAndSet(this, SUSPECT, UNMARKED);
+    }
+
+    boolean evicted() {
+        return mark == EVICTED;
+    }
+
     boolean expired(long now) {
         return mortal && now - expiresAt >= 0;
     }
@@ -119,10 +147,11 @@ abstract class PooledEntryFields<R> extends PooledEntryPadding {
     @SuppressWarnings("unused") // accessed through PooledEntry.STATE
     volatile int state;
     /**
-     * Set by {@code Pool.evict()}: the entry is retired instead of being lent or taken back. On the entry, not the
+     * {@link PooledEntry#UNMARKED}, {@link PooledEntry#SUSPECT} or {@link PooledEntry#EVICTED}: what
+     * {@code Pool.revalidate()} and {@code Pool.evict()} ask of the next borrow or return. On the entry, not the
      * pool, so borrow and return read a line they already own rather than one the pool's counters keep writing.
      */
-    volatile boolean evicted;
+    volatile int mark;
 
     PooledEntryFields(R resource, long now, long lifetimeNanos, LatencyHistogram waits, LatencyHistogram holds) {
         this.resource = resource;

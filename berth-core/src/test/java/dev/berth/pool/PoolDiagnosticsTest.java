@@ -259,6 +259,26 @@ class PoolDiagnosticsTest {
     }
 
     @Test
+    void aSaturationEpisodeEndsWhenCallersStopQueuingNotAtTheNextHousekeeping() throws Exception {
+        Pool<Resource> pool = pools.open(c -> c.maxSize(1).housekeepingPeriod(Duration.ofHours(1)));
+        Lease<Resource> held = pool.acquire();
+        Thread waiter = Thread.ofVirtual().start(() -> {
+            try {
+                pool.acquire().close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        await().until(() -> pool.stats().waiting() == 1);
+        held.close();
+        waiter.join();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> messages().stream().anyMatch(m -> m.contains("no longer saturated")));
+        String end = messages().stream().filter(m -> m.contains("no longer saturated")).findFirst().orElseThrow();
+        assertThat(end).as("one caller queued once: not the time until a check").containsPattern("queued for about \\d+(ns|µs|ms),");
+    }
+
+    @Test
     void growingAboveTheCoreSizeIsLoggedOncePerEpisode() throws Exception {
         Pool<Resource> pool = pools.open(c -> c.maxSize(4).minIdle(1).idleTimeout(Duration.ofMillis(1))
                 .housekeepingPeriod(Duration.ofMillis(10)));
