@@ -50,6 +50,8 @@ public final class BerthDataSourceBuilder {
     public BerthDataSourceBuilder keepaliveTime(long millis) { target().setKeepaliveTime(millis); return this; }
     /** @param millis see {@link BerthDataSource#setValidationTimeout}; @return this builder */
     public BerthDataSourceBuilder validationTimeout(long millis) { target().setValidationTimeout(millis); return this; }
+    /** @see BerthDataSource#setCreateTimeout(long) @param millis longest one connection attempt may take @return this builder */
+    public BerthDataSourceBuilder createTimeout(long millis) { target().setCreateTimeout(millis); return this; }
     /** @param millis see {@link BerthDataSource#setLeakDetectionThreshold} (stored only, for now); @return this builder */
     public BerthDataSourceBuilder leakDetectionThreshold(long millis) { target().setLeakDetectionThreshold(millis); return this; }
     /** @param name see {@link BerthDataSource#setPoolName}; @return this builder */

@@ -38,9 +38,24 @@ final class PgConnectionFactory implements ResourceFactory<PhysicalConnection> {
             driverProperties.setProperty("password", settings.effectivePassword());
         }
         // makes the pool's connections recognisable in pg_stat_activity unless the user named them
-        if (driverProperties.getProperty("ApplicationName") == null) {
-            driverProperties.setProperty("ApplicationName", settings.poolNameOrDefault());
+        defaultProperty("ApplicationName", settings.poolNameOrDefault());
+        // Bounded attempts and dead-peer detection, unless the user chose otherwise (in these properties or the URL,
+        // whose parameters pgjdbc lets win). The pool enforces createTimeout by interrupting the creating virtual
+        // thread, which closes its socket. Not loginTimeout: with it pgjdbc connects on a platform thread of its own
+        // that it abandons at the timeout, still blocked on a server that accepts and never answers.
+        defaultProperty("connectTimeout", Long.toString((settings.createTimeout + 999) / 1000));
+        defaultProperty("tcpKeepAlive", "true");
+    }
+
+    private void defaultProperty(String name, String value) {
+        if (driverProperties.getProperty(name) == null) {
+            driverProperties.setProperty(name, value);
         }
+    }
+
+    /** @return the pgjdbc properties every connection is made with; package-private, for tests */
+    Properties driverProperties() {
+        return driverProperties;
     }
 
     @Override

@@ -26,6 +26,7 @@ final class PropertyNames {
             Map.entry("maxLifetime", (ds, v) -> ds.setMaxLifetime(toLong("maxLifetime", v))),
             Map.entry("keepaliveTime", (ds, v) -> ds.setKeepaliveTime(toLong("keepaliveTime", v))),
             Map.entry("validationTimeout", (ds, v) -> ds.setValidationTimeout(toLong("validationTimeout", v))),
+            Map.entry("createTimeout", (ds, v) -> ds.setCreateTimeout(toLong("createTimeout", v))),
             Map.entry("leakDetectionThreshold", (ds, v) -> ds.setLeakDetectionThreshold(toLong("leakDetectionThreshold", v))),
             Map.entry("slowLeaseThreshold", (ds, v) -> ds.setSlowLeaseThreshold(toLong("slowLeaseThreshold", v))),
             Map.entry("callSites", (ds, v) -> ds.setCallSites(toBoolean("callSites", v))),

@@ -43,6 +43,8 @@ final class Settings implements Cloneable {
     long maxLifetime = 1_800_000;
     long keepaliveTime = 120_000;
     long validationTimeout = 5_000;
+    /** The pool engine's default: see {@link PoolConfig}. */
+    long createTimeout = PoolConfig.builder().build().createTimeout().toMillis();
     long leakDetectionThreshold;
     long slowLeaseThreshold;
     boolean callSites = true;
@@ -114,6 +116,7 @@ final class Settings implements Cloneable {
         }
         Checks.positiveMillis("connectionTimeout", connectionTimeout);
         Checks.positiveMillis("validationTimeout", validationTimeout);
+        Checks.positiveMillis("createTimeout", createTimeout);
     }
 
     String poolNameOrDefault() {
@@ -134,6 +137,7 @@ final class Settings implements Cloneable {
                 .maxLifetime(Duration.ofMillis(maxLifetime))
                 .keepaliveTime(Duration.ofMillis(keepaliveTime))
                 .validationTimeout(Duration.ofMillis(validationTimeout))
+                .createTimeout(Duration.ofMillis(createTimeout))
                 .leakDetectionThreshold(Duration.ofMillis(leakDetectionThreshold))
                 .slowLeaseThreshold(Duration.ofMillis(slowLeaseThreshold))
                 .callSites(callSites)
@@ -165,7 +169,8 @@ final class Settings implements Cloneable {
                 + ", maximumPoolSize=" + maximumPoolSize + ", minimumIdle=" + effectiveMinimumIdle()
                 + ", connectionTimeout=" + connectionTimeout + ", idleTimeout=" + idleTimeout
                 + ", maxLifetime=" + maxLifetime + ", keepaliveTime=" + keepaliveTime
-                + ", validationTimeout=" + validationTimeout + ", leakDetectionThreshold=" + leakDetectionThreshold
+                + ", validationTimeout=" + validationTimeout + ", createTimeout=" + createTimeout
+                + ", leakDetectionThreshold=" + leakDetectionThreshold
                 + ", autoCommit=" + autoCommit + ", readOnly=" + readOnly
                 + ", transactionIsolation=" + (transactionIsolation == null ? "<server default>" : transactionIsolation)
                 + ", schema=" + (schema == null ? "<server default>" : schema)

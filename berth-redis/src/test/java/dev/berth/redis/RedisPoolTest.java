@@ -236,6 +236,27 @@ class RedisPoolTest {
         }
     }
 
+    /**
+     * Redis gone while one connection is still leased: the caller's timeout does not blame the holder or ask for a
+     * bigger pool, it says the pool cannot create more connections and carries Jedis's failure as its cause.
+     */
+    @Test
+    void aTimeoutWhileRedisIsDownSaysCreationFailsAndCarriesTheCause() throws Exception {
+        try (PrivateRedis own = PrivateRedis.launch();
+             RedisPool redis = RedisPool.builder("redis://127.0.0.1:" + own.port() + "/0")
+                     .pool(PoolConfig.builder().name("gone").maxSize(2).acquireTimeout(Duration.ofMillis(1500)).build()).build();
+             Jedis held = redis.lease()) {
+            assertThat(held.ping()).isEqualTo("PONG");
+            own.kill();
+
+            PoolTimeoutException timeout = org.junit.jupiter.api.Assertions.assertThrows(PoolTimeoutException.class,
+                    () -> redis.client().ping());
+
+            assertThat(timeout.getMessage()).contains("gone").contains("cannot create more").doesNotContain("raise maxSize");
+            assertThat(timeout.getCause()).isInstanceOf(JedisConnectionException.class);
+        }
+    }
+
     @Test
     void credentialsFromTheUrlLogInButNeverShow() throws Exception {
         try (PrivateRedis secured = PrivateRedis.withUser("alice", "s3cret-pw");
