@@ -82,12 +82,15 @@ public interface FatalErrorRule {
      * @param readOnlyPool whether the data source is configured {@code readOnly}
      * @param readOnlyConnection whether the connection was read-only when it failed: the pool's setting or the
      *     borrower's {@code setReadOnly(true)}; a write refused there is the borrower's mistake, not a failover
-     * @param server what the server last reported about its role to this session
+     * @param serverWhenOpened what the server said about its role when the connection was opened: a connection
+     *     opened to a read-only server (a replica) never had a primary to lose
+     * @param server what the server last reported about its role to this session, up to the failure
      */
-    record Context(boolean readOnlyPool, boolean readOnlyConnection, ServerMode server) {
+    record Context(boolean readOnlyPool, boolean readOnlyConnection, ServerMode serverWhenOpened, ServerMode server) {
 
-        /** @throws NullPointerException when {@code server} is null */
+        /** @throws NullPointerException when a server mode is null */
         public Context {
+            java.util.Objects.requireNonNull(serverWhenOpened, "serverWhenOpened must not be null; use ServerMode.UNKNOWN");
             java.util.Objects.requireNonNull(server, "server must not be null; use ServerMode.UNKNOWN");
         }
     }
@@ -99,9 +102,9 @@ public interface FatalErrorRule {
      *       57P01 (admin shutdown, {@code pg_terminate_backend}), 57P02 (crash shutdown), 57P03 (cannot connect now),
      *       or an {@link java.io.IOException} in the cause chain;</li>
      *   <li>{@link Verdict#FAILOVER} for 25006 (read_only_sql_transaction) on a connection that is not read-only on
-     *       purpose, unless the server reports itself {@link ServerMode#READ_WRITE}: then the write was refused by a
-     *       read-only transaction the borrower began ({@code BEGIN READ ONLY}), which is
-     *       {@link Verdict#NOT_FATAL};</li>
+     *       purpose and was not opened to a read-only server, unless the server still reports itself
+     *       {@link ServerMode#READ_WRITE}: then the write was refused by a read-only transaction the borrower began
+     *       ({@code BEGIN READ ONLY}), which is {@link Verdict#NOT_FATAL}, as is a write refused by a replica;</li>
      *   <li>{@link Verdict#CONNECTION} for 0A000 "cached plan must not change result type" (a table changed under
      *       a statement this session prepared on the server);</li>
      *   <li>{@link Verdict#NOT_FATAL} for everything else.</li>

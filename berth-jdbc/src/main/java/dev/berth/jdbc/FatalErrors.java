@@ -75,7 +75,8 @@ final class FatalErrors {
      * @return the verdict; anything but {@link Verdict#NOT_FATAL} means the caller destroys the connection
      */
     Verdict failed(SQLException failure, PhysicalConnection connection, Verdict before) {
-        Verdict verdict = judge(failure, new Context(readOnlyPool, connection.readOnly(), connection.serverMode()));
+        Verdict verdict = judge(failure, new Context(readOnlyPool, connection.readOnly(), connection.serverModeWhenOpened(),
+                connection.serverMode()));
         if ((verdict == Verdict.SERVER || verdict == Verdict.FAILOVER) && verdict.compareTo(before) > 0) {
             act(verdict, failure, connection.createdNanos(), System.nanoTime());
         }

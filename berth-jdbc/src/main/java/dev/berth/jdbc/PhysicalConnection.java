@@ -26,6 +26,7 @@ final class PhysicalConnection {
     private final int defaultNetworkTimeout;
     /** When the connection was ready ({@link System#nanoTime()}): tells failures of an incident from later news. */
     private final long createdNanos;
+    private final FatalErrorRule.ServerMode serverModeWhenOpened;
 
     private boolean autoCommit;
     private boolean readOnly;
@@ -51,6 +52,7 @@ final class PhysicalConnection {
         this.readOnly = defaultReadOnly;
         this.isolation = defaultIsolation;
         this.createdNanos = System.nanoTime();
+        this.serverModeWhenOpened = serverMode();
     }
 
     private static String searchPath(BaseConnection connection) throws SQLException {
@@ -69,6 +71,11 @@ final class PhysicalConnection {
     /** @return when the connection was ready, in {@link System#nanoTime()} */
     long createdNanos() {
         return createdNanos;
+    }
+
+    /** @return what the server said about its role when this connection was opened */
+    FatalErrorRule.ServerMode serverModeWhenOpened() {
+        return serverModeWhenOpened;
     }
 
     /** @return whether the connection is read-only now (the configured default or the borrower's choice) */

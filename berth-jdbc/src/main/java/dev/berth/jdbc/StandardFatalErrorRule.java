@@ -27,7 +27,8 @@ final class StandardFatalErrorRule implements FatalErrorRule {
         if (ConnectionLoss.isLoss(failure)) {
             return Verdict.SERVER;
         }
-        if (!context.readOnlyPool() && !context.readOnlyConnection() && context.server() != ServerMode.READ_WRITE
+        if (!context.readOnlyPool() && !context.readOnlyConnection() && context.serverWhenOpened() != ServerMode.READ_ONLY
+                && context.server() != ServerMode.READ_WRITE
                 && anyInChains(failure, e -> READ_ONLY_TRANSACTION.equals(e.getSQLState()))) {
             return Verdict.FAILOVER;
         }

@@ -150,6 +150,25 @@ class FatalErrorPoolTest {
     }
 
     @Test
+    void aWriteRefusedByAServerThatWasReadOnlyWhenTheConnectionOpenedKeepsTheConnectionAndThePool() throws SQLException {
+        // a pool on a replica that is not configured readOnly (as Database's replica pools are not); the session option
+        // makes the shared server read-only for these connections only, as a hot standby is for all of them
+        try (BerthDataSource ds = pool("replica-like", 1).dataSourceProperty("options", "-c default_transaction_read_only=on").build()) {
+            int pid;
+            try (Connection c = ds.getConnection()) {
+                pid = backendPid(c);
+                assertThatThrownBy(() -> execute(c, "insert into " + TABLE + " values ('refused')"))
+                        .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25006"));
+            }
+
+            try (Connection c = ds.getConnection()) {
+                assertThat(backendPid(c)).as("the same connection, kept").isEqualTo(pid);
+            }
+            assertThat(ds.fatalErrors().evictions()).isZero();
+        }
+    }
+
+    @Test
     void aWriteRefusedWhileTheServerReportsItselfReadOnlyRetiresEveryConnection() throws SQLException {
         // The session-level SET stands in for ALTER SYSTEM on a primary being demoted: the shared server's configuration
         // must not change. The server reports default_transaction_read_only either way; FailoverTest does it for real.

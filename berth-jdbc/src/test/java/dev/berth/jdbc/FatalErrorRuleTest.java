@@ -19,9 +19,9 @@ class FatalErrorRuleTest {
 
     private static final FatalErrorRule STANDARD = FatalErrorRule.standard();
     /** A write pool on a primary that still says it is one. */
-    private static final Context WRITABLE = new Context(false, false, ServerMode.READ_WRITE);
-    /** A write pool whose server now says it is read-only (a demoted or fenced primary, a hot standby). */
-    private static final Context DEMOTED = new Context(false, false, ServerMode.READ_ONLY);
+    private static final Context WRITABLE = new Context(false, false, ServerMode.READ_WRITE, ServerMode.READ_WRITE);
+    /** A write pool whose primary now says it is read-only (demoted or fenced). */
+    private static final Context DEMOTED = new Context(false, false, ServerMode.READ_WRITE, ServerMode.READ_ONLY);
 
     private static SQLException state(String sqlState) {
         return new SQLException("failure " + sqlState, sqlState);
@@ -50,20 +50,29 @@ class FatalErrorRuleTest {
 
     @Test
     void aRefusedWriteFromAServerThatDoesNotReportItsModeMeansFailover() {
-        assertThat(STANDARD.judge(state("25006"), new Context(false, false, ServerMode.UNKNOWN))).isEqualTo(Verdict.FAILOVER);
+        assertThat(STANDARD.judge(state("25006"), new Context(false, false, ServerMode.UNKNOWN, ServerMode.UNKNOWN)))
+                .isEqualTo(Verdict.FAILOVER);
     }
 
     @ParameterizedTest
     @EnumSource(ServerMode.class)
     void aRefusedWriteOnAReadOnlyPoolIsNotFatal(ServerMode server) {
-        assertThat(STANDARD.judge(state("25006"), new Context(true, true, server))).isEqualTo(Verdict.NOT_FATAL);
-        assertThat(STANDARD.judge(state("25006"), new Context(true, false, server))).isEqualTo(Verdict.NOT_FATAL);
+        assertThat(STANDARD.judge(state("25006"), new Context(true, true, ServerMode.READ_WRITE, server))).isEqualTo(Verdict.NOT_FATAL);
+        assertThat(STANDARD.judge(state("25006"), new Context(true, false, ServerMode.READ_WRITE, server))).isEqualTo(Verdict.NOT_FATAL);
     }
 
     @ParameterizedTest
     @EnumSource(ServerMode.class)
     void aRefusedWriteOnAConnectionTheBorrowerMadeReadOnlyIsNotFatal(ServerMode server) {
-        assertThat(STANDARD.judge(state("25006"), new Context(false, true, server))).isEqualTo(Verdict.NOT_FATAL);
+        assertThat(STANDARD.judge(state("25006"), new Context(false, true, ServerMode.READ_WRITE, server))).isEqualTo(Verdict.NOT_FATAL);
+    }
+
+    @Test
+    void aRefusedWriteOnAConnectionOpenedToAReadOnlyServerIsNotFatal() {
+        // a replica's pool (Database's replica pools are not configured readOnly): it never had a primary to lose
+        Context replica = new Context(false, false, ServerMode.READ_ONLY, ServerMode.READ_ONLY);
+
+        assertThat(STANDARD.judge(state("25006"), replica)).isEqualTo(Verdict.NOT_FATAL);
     }
 
     @Test

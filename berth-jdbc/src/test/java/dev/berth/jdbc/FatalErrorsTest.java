@@ -121,13 +121,13 @@ class FatalErrorsTest {
             throw new IllegalStateException("bug in the rule");
         }, false, "broken-rule", () -> { }, () -> { });
 
-        assertThat(broken.judge(TERMINATED, new Context(false, false, ServerMode.READ_WRITE))).isEqualTo(Verdict.SERVER);
+        assertThat(broken.judge(TERMINATED, new Context(false, false, ServerMode.READ_WRITE, ServerMode.READ_WRITE))).isEqualTo(Verdict.SERVER);
     }
 
     @Test
     void aRuleThatAnswersNullIsReplacedByTheStandardRule() {
         FatalErrors broken = new FatalErrors((failure, context) -> null, false, "null-rule", () -> { }, () -> { });
 
-        assertThat(broken.judge(READ_ONLY, new Context(false, false, ServerMode.READ_ONLY))).isEqualTo(Verdict.FAILOVER);
+        assertThat(broken.judge(READ_ONLY, new Context(false, false, ServerMode.READ_WRITE, ServerMode.READ_ONLY))).isEqualTo(Verdict.FAILOVER);
     }
 }
