@@ -28,7 +28,9 @@ import javax.sql.DataSource;
  * A pooled PostgreSQL {@link DataSource}: every {@link Connection} it hands out is a berth lease, and
  * {@link Connection#close()} gives it back after a reset (an open transaction is rolled back; autocommit,
  * isolation, read-only, schema and catalog go back to the configured values, but only those the borrower
- * changed; statements left open are closed). Connections that lost their server are destroyed, not reused.
+ * changed; statements left open are closed). Connections that lost their server are destroyed, not reused, and
+ * make the pool check the others; a primary that turned read-only makes it replace them all
+ * ({@link #setFatalErrorRule}).
  *
  * <p>It takes HikariCP's property names and defaults, so moving from {@code HikariDataSource} means changing
  * one class name: JavaBean setters (Spring, JNDI), a {@link Properties} object (same keys, driver properties
@@ -62,6 +64,8 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
     private final ReentrantLock lifecycle = new ReentrantLock();
     private final Settings settings = new Settings();
     private volatile Pool<PhysicalConnection> pool;
+    /** Set before {@link #pool}, whose volatile write publishes it. */
+    private volatile FatalErrors fatalErrors;
     private volatile boolean closed;
     private volatile String runningName;
     private volatile Settings running;
@@ -142,7 +146,9 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
                 running = frozen;
                 settings.poolName = runningName;
                 secrets = frozen.secrets();
-                pool = Pool.open(config, new PgConnectionFactory(frozen));
+                Pool<PhysicalConnection> opened = Pool.open(config, new PgConnectionFactory(frozen));
+                fatalErrors = new FatalErrors(frozen.fatalErrorRule, frozen.readOnly, runningName, opened::evict, opened::revalidate);
+                pool = opened;
             }
             return pool;
         } finally {
@@ -181,7 +187,7 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
             throw new SQLTransientConnectionException("interrupted while waiting for a connection from pool "
                     + runningName + "; nothing was borrowed", "08001", e);
         }
-        return new PooledConnection(lease);
+        return new PooledConnection(lease, fatalErrors);
     }
 
     private Pool<PhysicalConnection> startOrExplain() throws SQLException {
@@ -278,6 +284,11 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
     /** HikariCP's name for {@link #evict()}. */
     public void softEvictConnections() {
         evict();
+    }
+
+    /** @return what the data source did about fatal errors so far; {@code null} before start (for tests) */
+    FatalErrors fatalErrors() {
+        return fatalErrors;
     }
 
     /** @return whether the pool has started and is not closed */
@@ -471,6 +482,45 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
         java.util.Objects.requireNonNull(listener, "poolListener must not be null; use PoolListener.NONE for none");
         set("poolListener", s -> s.poolListener = listener);
     }
+
+    /**
+     * The rule that decides what an error on a connection means (default {@link FatalErrorRule#standard()}): nothing,
+     * the end of that connection, a server that went away (the pool {@linkplain dev.berth.pool.Pool#revalidate()
+     * checks every other connection} before lending it again) or a primary that is no longer one (the pool
+     * {@linkplain #evict() retires every connection}). With a multi-host URL and {@code targetServerType=primary},
+     * the connections that replace them go to the new primary.
+     *
+     * <p>One pool-wide action per incident: when a server dies, every connection in use fails at about the same time,
+     * and the first failure's action covers the others. A later failure acts again only when no action happened in
+     * the last second, when its connection was opened after the last action, or when its verdict is stronger
+     * (a failover after a restart).
+     *
+     * {@snippet :
+     * FatalErrorRule missingPreparedStatement = (failure, context) -> "26000".equals(failure.getSQLState())
+     *         ? FatalErrorRule.Verdict.CONNECTION
+     *         : FatalErrorRule.Verdict.NOT_FATAL;
+     * dataSource.setFatalErrorRule(missingPreparedStatement.orElse(FatalErrorRule.standard()));
+     * }
+     *
+     * @param rule judges every {@link SQLException} a connection or statement of this pool throws
+     */
+    public void setFatalErrorRule(FatalErrorRule rule) {
+        java.util.Objects.requireNonNull(rule, "fatalErrorRule must not be null; use FatalErrorRule.standard() for the default");
+        set("fatalErrorRule", s -> s.fatalErrorRule = rule);
+    }
+    /** @return the rule that judges errors on connections */
+    public FatalErrorRule getFatalErrorRule() { return get(s -> s.fatalErrorRule); }
+
+    /**
+     * Sets the {@linkplain #setFatalErrorRule fatal-error rule} by class name, for configuration files (property
+     * {@code fatalErrorRuleClassName}): the class must implement {@link FatalErrorRule} and have a public no-argument
+     * constructor; it is loaded through the thread's context class loader (berth's own when there is none) and
+     * instantiated once, now.
+     *
+     * @param className the rule's fully qualified class name
+     * @throws IllegalArgumentException when the class is missing, is no {@link FatalErrorRule}, or cannot be made
+     */
+    public void setFatalErrorRuleClassName(String className) { setFatalErrorRule(PropertyNames.newFatalErrorRule(className)); }
 
     /** @param poolName names the pool in errors, stats and {@code application_name} (default "berth-jdbc-N") */
     public void setPoolName(String poolName) { set("poolName", s -> s.poolName = poolName); }

@@ -54,6 +54,8 @@ public final class BerthDataSourceBuilder {
     public BerthDataSourceBuilder createTimeout(long millis) { target().setCreateTimeout(millis); return this; }
     /** @param millis see {@link BerthDataSource#setLeakDetectionThreshold} (stored only, for now); @return this builder */
     public BerthDataSourceBuilder leakDetectionThreshold(long millis) { target().setLeakDetectionThreshold(millis); return this; }
+    /** @param rule see {@link BerthDataSource#setFatalErrorRule}; @return this builder */
+    public BerthDataSourceBuilder fatalErrorRule(FatalErrorRule rule) { target().setFatalErrorRule(rule); return this; }
     /** @param name see {@link BerthDataSource#setPoolName}; @return this builder */
     public BerthDataSourceBuilder poolName(String name) { target().setPoolName(name); return this; }
     /** @param autoCommit see {@link BerthDataSource#setAutoCommit}; @return this builder */

@@ -24,6 +24,9 @@ final class PhysicalConnection {
     private final String defaultSearchPath;
     private final String defaultCatalog;
     private final int defaultNetworkTimeout;
+    /** When the connection was ready ({@link System#nanoTime()}): tells failures of an incident from later news. */
+    private final long createdNanos;
+    private final FatalErrorRule.ServerMode serverModeWhenOpened;
 
     private boolean autoCommit;
     private boolean readOnly;
@@ -48,6 +51,8 @@ final class PhysicalConnection {
         this.autoCommit = autoCommit;
         this.readOnly = defaultReadOnly;
         this.isolation = defaultIsolation;
+        this.createdNanos = System.nanoTime();
+        this.serverModeWhenOpened = serverMode();
     }
 
     private static String searchPath(BaseConnection connection) throws SQLException {
@@ -61,6 +66,36 @@ final class PhysicalConnection {
     /** @return the pgjdbc connection */
     BaseConnection connection() {
         return connection;
+    }
+
+    /** @return when the connection was ready, in {@link System#nanoTime()} */
+    long createdNanos() {
+        return createdNanos;
+    }
+
+    /** @return what the server said about its role when this connection was opened */
+    FatalErrorRule.ServerMode serverModeWhenOpened() {
+        return serverModeWhenOpened;
+    }
+
+    /** @return whether the connection is read-only now (the configured default or the borrower's choice) */
+    boolean readOnly() {
+        return readOnly;
+    }
+
+    /**
+     * What the server last reported about its role to this session: PostgreSQL 14 and later send
+     * {@code in_hot_standby} and {@code default_transaction_read_only} when they change (also after a configuration
+     * reload), before the answer to the statement that noticed, so a refused write already sees the new values.
+     */
+    FatalErrorRule.ServerMode serverMode() {
+        String hotStandby = connection.getParameterStatus("in_hot_standby");
+        String readOnlyDefault = connection.getParameterStatus("default_transaction_read_only");
+        if (hotStandby == null && readOnlyDefault == null) {
+            return FatalErrorRule.ServerMode.UNKNOWN;
+        }
+        return "on".equalsIgnoreCase(hotStandby) || "on".equalsIgnoreCase(readOnlyDefault)
+                ? FatalErrorRule.ServerMode.READ_ONLY : FatalErrorRule.ServerMode.READ_WRITE;
     }
 
     void setAutoCommit(boolean value) throws SQLException {

@@ -19,8 +19,9 @@ import org.postgresql.core.BaseConnection;
 /**
  * The {@link Connection} a borrower gets: forwards to pgjdbc, remembers what the borrower changed (through
  * {@link PhysicalConnection}), and on {@link #close()} closes forgotten statements, resets the session and
- * gives the lease back. A connection that lost its server (see {@link ConnectionLoss}), was aborted, or
- * could not be reset is destroyed instead of returned.
+ * gives the lease back. A connection that failed fatally (as the data source's {@link FatalErrorRule} judges its
+ * errors; by default, one that lost its server, see {@link ConnectionLoss}), was aborted, or could not be reset is
+ * destroyed instead of returned; a fatal verdict about the server also reaches the pool ({@link FatalErrors}).
  *
  * <p>One borrower uses it at a time, like any JDBC connection; {@code close()} and {@code abort()} may come
  * from another thread and take effect once.
@@ -44,20 +45,29 @@ final class PooledConnection extends ForwardingConnection {
     private final Lease<PhysicalConnection> lease;
     private final PhysicalConnection physical;
     private final BaseConnection delegate;
+    private final FatalErrors fatalErrors;
     /** The borrower's open statements, made on the first statement: a borrow that runs none allocates nothing. */
     private volatile OpenStatements statements;
     private volatile boolean closed;
     private volatile boolean lost;
+    /** The strongest verdict acted on so far: a weaker or equal one later changes nothing. */
+    private volatile FatalErrorRule.Verdict worst = FatalErrorRule.Verdict.NOT_FATAL;
     /**
      * Whether the borrower reached the pgjdbc connection at all (set on the first call that does): a connection
      * returned untouched has nothing to reset, not even warnings, and is given back without taking pgjdbc's lock.
      */
     private volatile boolean used;
 
+    /** A connection outside any pool (tests of the wrapper): the standard rule, nothing pool-wide. */
     PooledConnection(Lease<PhysicalConnection> lease) {
+        this(lease, FatalErrors.withoutPool());
+    }
+
+    PooledConnection(Lease<PhysicalConnection> lease, FatalErrors fatalErrors) {
         this.lease = lease;
         this.physical = lease.get();
         this.delegate = physical.connection();
+        this.fatalErrors = fatalErrors;
     }
 
     // ---- lifecycle -------------------------------------------------------------------------------------
@@ -80,6 +90,9 @@ final class PooledConnection extends ForwardingConnection {
                 }
             }
         } catch (SQLException | RuntimeException e) {
+            if (e instanceof SQLException sql) {
+                failed(sql); // a reset that finds the server gone is news for the pool as well
+            }
             lease.markBroken();
             LOG.log(System.Logger.Level.WARNING, () -> "a returned connection could not be reset and is closed instead: "
                     + e.getMessage() + " (SQLSTATE " + (e instanceof SQLException s ? s.getSQLState() : "none") + ')');
@@ -160,12 +173,19 @@ final class PooledConnection extends ForwardingConnection {
         return delegate;
     }
 
-    /** Notes a connection loss (the connection is destroyed on return) and hands the failure back. */
+    /**
+     * Has the failure judged: a fatal verdict marks the connection for destruction on return, and a verdict about the
+     * server reaches the pool (once per incident). Hands the failure back.
+     */
     @Override
     SQLException failed(SQLException failure) {
-        if (!lost && ConnectionLoss.isLoss(failure)) {
-            lost = true;
-            lease.markBroken();
+        FatalErrorRule.Verdict verdict = fatalErrors.failed(failure, physical, worst);
+        if (verdict.compareTo(worst) > 0) {
+            worst = verdict;
+            if (!lost) {
+                lost = true;
+                lease.markBroken();
+            }
         }
         return failure;
     }

@@ -36,6 +36,7 @@ final class PropertyNames {
             Map.entry("transactionIsolation", BerthDataSource::setTransactionIsolation),
             Map.entry("schema", BerthDataSource::setSchema),
             Map.entry("connectionInitSql", BerthDataSource::setConnectionInitSql),
+            Map.entry("fatalErrorRuleClassName", BerthDataSource::setFatalErrorRuleClassName),
             Map.entry("driverClassName", BerthDataSource::setDriverClassName)));
 
     private PropertyNames() {
@@ -89,6 +90,37 @@ final class PropertyNames {
             case "false" -> false;
             default -> throw new IllegalArgumentException(setting + " is \"" + value + "\" but must be true or false");
         };
+    }
+
+    /** Loads and instantiates a {@link FatalErrorRule} by class name, with errors that say what to fix. */
+    static FatalErrorRule newFatalErrorRule(String className) {
+        if (className == null || className.isBlank()) {
+            throw new IllegalArgumentException("fatalErrorRuleClassName is empty; name a class that implements "
+                    + FatalErrorRule.class.getName() + ", or leave it unset for the standard rule");
+        }
+        String name = className.strip();
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        Class<?> type;
+        try {
+            type = Class.forName(name, true, loader != null ? loader : PropertyNames.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new IllegalArgumentException("fatalErrorRuleClassName is \"" + name + "\" but no such class can be loaded ("
+                    + e + "); check the name and that its jar is on the class path", e);
+        }
+        if (!FatalErrorRule.class.isAssignableFrom(type)) {
+            throw new IllegalArgumentException("fatalErrorRuleClassName is \"" + name + "\" but that class does not implement "
+                    + FatalErrorRule.class.getName());
+        }
+        try {
+            return (FatalErrorRule) type.getConstructor().newInstance();
+        } catch (NoSuchMethodException e) {
+            throw new IllegalArgumentException("fatalErrorRuleClassName is \"" + name
+                    + "\" but that class has no public no-argument constructor; add one", e);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            Throwable cause = e instanceof java.lang.reflect.InvocationTargetException ite ? ite.getCause() : e;
+            throw new IllegalArgumentException("fatalErrorRuleClassName is \"" + name + "\" but making one failed: " + cause
+                    + "; the class must be public with a public no-argument constructor that succeeds", cause);
+        }
     }
 
     static void checkDriver(String className) {

@@ -49,6 +49,7 @@ final class Settings implements Cloneable {
     long slowLeaseThreshold;
     boolean callSites = true;
     dev.berth.pool.PoolListener poolListener = dev.berth.pool.PoolListener.NONE;
+    FatalErrorRule fatalErrorRule = FatalErrorRule.standard();
     String poolName;
     boolean autoCommit = true;
     boolean readOnly;
@@ -171,6 +172,7 @@ final class Settings implements Cloneable {
                 + ", maxLifetime=" + maxLifetime + ", keepaliveTime=" + keepaliveTime
                 + ", validationTimeout=" + validationTimeout + ", createTimeout=" + createTimeout
                 + ", leakDetectionThreshold=" + leakDetectionThreshold
+                + ", fatalErrorRule=" + fatalErrorRule
                 + ", autoCommit=" + autoCommit + ", readOnly=" + readOnly
                 + ", transactionIsolation=" + (transactionIsolation == null ? "<server default>" : transactionIsolation)
                 + ", schema=" + (schema == null ? "<server default>" : schema)

@@ -195,6 +195,27 @@ class BerthDataSourceSettingsTest {
     }
 
     @Test
+    void theStandardFatalErrorRuleIsTheDefaultAndABuilderReplacesIt() {
+        FatalErrorRule mine = (failure, context) -> FatalErrorRule.Verdict.NOT_FATAL;
+
+        assertThat(new BerthDataSource().getFatalErrorRule()).isSameAs(FatalErrorRule.standard());
+        assertThat(BerthDataSource.builder().jdbcUrl(URL).fatalErrorRule(mine).build().getFatalErrorRule()).isSameAs(mine);
+    }
+
+    @Test
+    void aFatalErrorRuleClassNameThatCannotBeLoadedOrIsNoRuleIsRefusedNamingIt() {
+        Properties missing = new Properties();
+        missing.setProperty("fatalErrorRuleClassName", "com.acme.NoSuchRule");
+        assertThatThrownBy(() -> new BerthDataSource(missing)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("fatalErrorRuleClassName is \"com.acme.NoSuchRule\" but no such class can be loaded");
+
+        Properties notARule = new Properties();
+        notARule.setProperty("fatalErrorRuleClassName", "java.lang.String");
+        assertThatThrownBy(() -> new BerthDataSource(notARule))
+                .hasMessage("fatalErrorRuleClassName is \"java.lang.String\" but that class does not implement dev.berth.jdbc.FatalErrorRule");
+    }
+
+    @Test
     void builderCannotBeReusedAfterBuild() {
         BerthDataSourceBuilder builder = BerthDataSource.builder().jdbcUrl(URL);
         builder.build();

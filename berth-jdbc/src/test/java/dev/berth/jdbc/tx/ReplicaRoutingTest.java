@@ -5,6 +5,7 @@ import static dev.berth.jdbc.tx.TestDatabases.queryString;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.berth.testing.PostgresPair;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Read-only transactions on a real streaming replica: a PostgreSQL primary and a hot standby started for this
- * test ({@link ReplicaCluster}; skipped with the reason when the machine has no PostgreSQL binaries). Whether a
+ * test ({@link PostgresPair}; skipped with the reason when the machine has no PostgreSQL binaries). Whether a
  * read ran on the standby is asked of the connection that served it: {@code pg_is_in_recovery()}.
  *
  * <p>The tests run in order: the last ones stop and restart the standby.
@@ -36,7 +37,7 @@ class ReplicaRoutingTest {
     static final class NeedsPostgresBinaries implements ExecutionCondition {
         @Override
         public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-            String reason = ReplicaCluster.unavailableReason();
+            String reason = PostgresPair.unavailableReason();
             if (reason == null) {
                 return ConditionEvaluationResult.enabled("PostgreSQL binaries found");
             }
@@ -46,12 +47,12 @@ class ReplicaRoutingTest {
     }
 
     private static final TransactionOptions READ_ONLY = TransactionOptions.defaults().readOnly(true);
-    private static ReplicaCluster cluster;
+    private static PostgresPair cluster;
     private static Database db;
 
     @BeforeAll
     static void startCluster() throws IOException, SQLException {
-        cluster = ReplicaCluster.start();
+        cluster = PostgresPair.start();
         try (Connection primary = cluster.primaryConnection(); Statement s = primary.createStatement()) {
             s.execute("create table accounts (id int primary key, balance bigint not null)");
             s.execute("insert into accounts select g, 100 from generate_series(1, 10) g");
