@@ -41,8 +41,9 @@ final class PgConnectionFactory implements ResourceFactory<PhysicalConnection> {
         defaultProperty("ApplicationName", settings.poolNameOrDefault());
         // Bounded attempts and dead-peer detection, unless the user chose otherwise (in these properties or the URL,
         // whose parameters pgjdbc lets win). The pool enforces createTimeout by interrupting the creating virtual
-        // thread, which closes its socket. Not loginTimeout: with it pgjdbc connects on a platform thread of its own
-        // that it abandons at the timeout, still blocked on a server that accepts and never answers.
+        // thread, which closes its socket (connectTimeout bounds only the TCP connect, not authentication). Not
+        // loginTimeout: with it pgjdbc connects on a platform thread of its own that it abandons at the timeout, still
+        // blocked on a server that accepts and never answers until the socket closes (FaultProxyPostgresTest).
         defaultProperty("connectTimeout", Long.toString((settings.createTimeout + 999) / 1000));
         defaultProperty("tcpKeepAlive", "true");
     }

@@ -72,12 +72,17 @@ public final class Database implements AutoCloseable {
     private final OpenTransactions watch;
     private final TransactionRunner runner;
     private final ThreadFactory asyncThreads;
+    /** Asks the replicas whether they still are and how far they lag; {@code null} without replicas or checks. */
+    private final ReplicaHealth replicaHealth;
     private volatile boolean closed;
 
     Database(String name, Target primary, List<Target> replicas, RetryPolicy defaultRetry, Duration replicaRecheckAfter,
-             Duration longThreshold, Duration longAbortAfter, Consumer<LongTransaction> onLongTransaction) {
+             Duration replicaCheckInterval, Duration maxReplicaLag, Duration longThreshold, Duration longAbortAfter,
+             Consumer<LongTransaction> onLongTransaction) {
         this.name = name;
         this.router = new ReplicaRouter(primary, replicas, replicaRecheckAfter);
+        this.replicaHealth = replicas.isEmpty() || replicaCheckInterval.isZero() ? null
+                : new ReplicaHealth(name, replicas, replicaCheckInterval, maxReplicaLag, replicaRecheckAfter);
         this.watch = new OpenTransactions(name, longThreshold, longAbortAfter, onLongTransaction);
         this.runner = new TransactionRunner(router, watch, defaultRetry);
         this.asyncThreads = Thread.ofVirtual().name("berth-" + name + "-async-", 0).factory();
@@ -380,6 +385,9 @@ public final class Database implements AutoCloseable {
             return;
         }
         closed = true;
+        if (replicaHealth != null) {
+            replicaHealth.close();
+        }
         watch.close();
         router.primary().close();
         router.replicas().forEach(Target::close);

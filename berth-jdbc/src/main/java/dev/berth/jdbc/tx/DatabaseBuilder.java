@@ -33,6 +33,10 @@ import javax.sql.DataSource;
  *   <tr><td>defaultRetry</td><td>{@link RetryPolicy#defaults()}: 10 attempts, 5..500 ms</td>
  *       <td>SERIALIZABLE and REPEATABLE READ need it; harmless for READ COMMITTED (40P01 only)</td></tr>
  *   <tr><td>replicaRecheckAfter</td><td>5 s</td><td>a failed replica is skipped this long, then tried again in band</td></tr>
+ *   <tr><td>replicaCheckInterval</td><td>1 s</td><td>each replica is asked this often whether it is still a replica and how
+ *       far it lags; a promoted one is out of routing within about this long</td></tr>
+ *   <tr><td>maxReplicaLag</td><td>10 s</td><td>a replica further behind is skipped until it catches up: older data than a
+ *       user notices after their own write is a bug, not a trade-off</td></tr>
  *   <tr><td>longTransactionThreshold</td><td>60 s</td><td>a web request's transaction should never last a minute</td></tr>
  *   <tr><td>longTransactionAbortAfter</td><td>off</td><td>killing work is a decision for the operator</td></tr>
  * </table>
@@ -48,6 +52,8 @@ public final class DatabaseBuilder {
     private String name;
     private RetryPolicy defaultRetry = RetryPolicy.defaults();
     private Duration replicaRecheckAfter = Duration.ofSeconds(5);
+    private Duration replicaCheckInterval = Duration.ofSeconds(1);
+    private Duration maxReplicaLag = Duration.ofSeconds(10);
     private Duration longTransactionThreshold = Duration.ofSeconds(60);
     private Duration longTransactionAbortAfter = Duration.ZERO;
     private Consumer<LongTransaction> onLongTransaction = report -> { };
@@ -123,6 +129,29 @@ public final class DatabaseBuilder {
     }
 
     /**
+     * How often each replica is asked whether it is still a replica ({@code pg_is_in_recovery()}) and how far it
+     * lags; one that was promoted, or lags more than {@link #maxReplicaLag(Duration)}, gets no read-only work until a
+     * later check finds it fit again (its reads go to the other replicas, or the primary).
+     *
+     * @param interval time between checks ({@link Duration#ZERO}: no checks, replicas are judged only by failures)
+     * @return this builder
+     */
+    public DatabaseBuilder replicaCheckInterval(Duration interval) {
+        this.replicaCheckInterval = notNegative("replicaCheckInterval", interval);
+        return this;
+    }
+
+    /**
+     * @param lag a replica that has not replayed its primary's transactions of this long ago gets no read-only work
+     *     until it catches up ({@link Duration#ZERO}: any lag is accepted; a promoted replica is still taken out)
+     * @return this builder
+     */
+    public DatabaseBuilder maxReplicaLag(Duration lag) {
+        this.maxReplicaLag = notNegative("maxReplicaLag", lag);
+        return this;
+    }
+
+    /**
      * @param threshold report transactions open longer than this ({@link Duration#ZERO}: never)
      * @return this builder
      */
@@ -168,7 +197,7 @@ public final class DatabaseBuilder {
             targets.add(new Target("replica-" + i, replica, ownsReplica.get(i)));
         }
         return new Database(dbName, new Target("primary", primary, ownsPrimary), targets, defaultRetry, replicaRecheckAfter,
-                longTransactionThreshold, longTransactionAbortAfter, onLongTransaction);
+                replicaCheckInterval, maxReplicaLag, longTransactionThreshold, longTransactionAbortAfter, onLongTransaction);
     }
 
     private void inheritSettings(BerthDataSource replica, String poolName) {

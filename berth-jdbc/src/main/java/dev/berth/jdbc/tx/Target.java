@@ -22,6 +22,8 @@ final class Target {
     private volatile long downUntilNanos;
     private volatile boolean down;
     private volatile String lastFailure;
+    /** Why the replica health check keeps it out of routing (promoted, lagging), or {@code null}. */
+    private volatile String excluded;
     private volatile Isolation sessionIsolation;
     private volatile boolean sessionIsolationKnown;
 
@@ -59,11 +61,32 @@ final class Target {
 
     /** @return whether this target may be tried now: healthy, or down long enough to deserve another try */
     boolean available(long nowNanos) {
-        return !down || nowNanos - downUntilNanos >= 0;
+        return excluded == null && (!down || nowNanos - downUntilNanos >= 0);
     }
 
     boolean healthy() {
-        return !down;
+        return !down && excluded == null;
+    }
+
+    /**
+     * Keeps the target out of routing until {@link #readmit()}, whatever its connections do.
+     *
+     * @return whether it was admitted until now
+     */
+    boolean exclude(String reason) {
+        boolean was = excluded == null;
+        if (was) {
+            failures.increment();
+        }
+        excluded = reason;
+        return was;
+    }
+
+    /** @return whether it was excluded until now */
+    boolean readmit() {
+        boolean was = excluded != null;
+        excluded = null;
+        return was;
     }
 
     void markDown(SQLException failure, long nowNanos, long recheckAfterNanos) {
@@ -71,6 +94,13 @@ final class Target {
         lastFailure = failure.getMessage();
         downUntilNanos = nowNanos + recheckAfterNanos;
         down = true;
+    }
+
+    /** The health check reached it: routing may try it again at once. */
+    void markUp() {
+        if (down) {
+            down = false;
+        }
     }
 
     void markServed() {
@@ -82,7 +112,8 @@ final class Target {
 
     TargetStats stats() {
         PoolStats pool = dataSource instanceof BerthDataSource berth ? berth.stats() : null;
-        return new TargetStats(name, !down, served.sum(), failures.sum(), down ? lastFailure : null, pool);
+        String out = excluded;
+        return new TargetStats(name, healthy(), served.sum(), failures.sum(), out != null ? out : down ? lastFailure : null, pool);
     }
 
     void close() {
@@ -98,6 +129,6 @@ final class Target {
 
     @Override
     public String toString() {
-        return name + (down ? " (down)" : "");
+        return name + (excluded != null ? " (excluded: " + excluded + ")" : down ? " (down)" : "");
     }
 }
