@@ -182,6 +182,36 @@ class FaultScenariosTest {
                 .until(() -> proxy.open() <= ds.stats().total());
     }
 
+    /**
+     * 100 ms added each way on every connection: a slow network, not a broken one. Inserts take a round trip of
+     * 200 ms or more, so 200 callers on 10 connections queue past connectionTimeout and some time out; those
+     * errors blame the competition for connections (that is the reason here), no connection is destroyed (the
+     * validations after an idle window answer well within validationTimeout), and once the delay is gone the
+     * pool serves at full speed at once.
+     */
+    @Test
+    void addedLatencyUnderLoad() throws Exception {
+        load = Load.start(ds);
+        load.awaitSuccesses(500);
+        long destroyedBefore = ds.stats().destroyed();
+
+        proxy.latency(Duration.ofMillis(100));
+        long slowFrom = load.successes.get();
+        await("callers queue past connectionTimeout").atMost(Duration.ofSeconds(15)).until(() -> load.failures.get() > 0);
+        assertThat(load.successes.get()).as("the slow network still serves").isGreaterThan(slowFrom);
+
+        proxy.pass();
+        load.healedAt(System.nanoTime());
+        load.awaitRecovery();
+        load.awaitSuccessesAfter(500);
+        load.stop();
+
+        assertThat(ds.stats().destroyed()).as("latency is not a failure: no connection destroyed").isEqualTo(destroyedBefore);
+        assertThat(load.messages).as("the timeouts blame the competition for connections, which is the reason here")
+                .allMatch(m -> m.contains("too many callers compete"));
+        assertBoundsHeld(CONNECTION_TIMEOUT_MS, RECOVERY);
+    }
+
     /** No caller waited beyond {@code boundMs}, writes came back within {@code recovery}; nothing leased, waiting or lost. */
     private void assertBoundsHeld(long boundMs, Duration recovery) throws SQLException {
         long longest = TimeUnit.NANOSECONDS.toMillis(load.longest.get());
