@@ -11,8 +11,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Everything a pool does besides lending and taking back: creating resources (off the caller's path, at most
@@ -27,6 +27,10 @@ import java.util.concurrent.locks.LockSupport;
 final class Housekeeper<R> {
     private static final System.Logger LOG = System.getLogger("dev.berth.pool");
     private static final long FAILURE_LOG_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** The pause after the first failed creation of a streak; it doubles with each further failure. */
+    static final long BACKOFF_BASE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** The longest pause between failed creations, whatever the acquire timeout. */
+    static final long BACKOFF_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final PoolConfig config;
     private final ResourceFactory<R> factory;
@@ -42,6 +46,9 @@ final class Housekeeper<R> {
     /** Attempts abandoned at their deadline whose workers have not returned yet: each still holds a table slot. */
     private final AtomicInteger abandoned = new AtomicInteger();
     private volatile long lastFailureLog;
+    /** No creation starts before this {@code System.nanoTime()}: the backoff after a failed one. */
+    private volatile long backoffUntil = System.nanoTime();
+    private final AtomicBoolean retryScheduled = new AtomicBoolean();
     /**
      * A creation that started at or before this {@code System.nanoTime()} is retired when it finishes ({@link #evict()});
      * before the first eviction it lies before anything the pool made. Entries that exist carry a mark instead.
@@ -90,6 +97,13 @@ final class Housekeeper<R> {
     void requestCreation() {
         while (!queue.closed()) {
             int inFlight = creating.get();
+            // Read after the count, on every turn: a failed attempt sets its pause before it gives its slot back, so
+            // whoever sees the slot free sees the pause too (and the CAS below fails if the count moved meanwhile).
+            long pause = backoffUntil - System.nanoTime();
+            if (pause > 0) {
+                retryAfter(pause);
+                return;
+            }
             if (inFlight >= config.createConcurrency() || !wantsMore(inFlight)) {
                 return;
             }
@@ -101,6 +115,20 @@ final class Housekeeper<R> {
                 return;
             }
             startWorker("create", this::createOne);
+        }
+    }
+
+    /** Asks again once the backoff is over; one retry scheduled at a time, however many callers asked meanwhile. */
+    private void retryAfter(long pauseNanos) {
+        if (!queue.closed() && retryScheduled.compareAndSet(false, true)) {
+            try {
+                scheduler.schedule(() -> {
+                    retryScheduled.set(false);
+                    requestCreation();
+                }, pauseNanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException closing) {
+                retryScheduled.set(false);
+            }
         }
     }
 
@@ -138,6 +166,7 @@ final class Housekeeper<R> {
         counters.creationEnded(attempt.worker);
         counters.created.incrementAndGet();
         diagnostics.created();
+        backoffUntil = System.nanoTime(); // a success ends the streak's backoff
         if (counters.failureStreak.getAndSet(0) > 0) {
             LOG.log(Level.INFO, () -> "pool '" + name + "' creates resources again");
         }
@@ -235,12 +264,19 @@ final class Housekeeper<R> {
         }
     }
 
+    /**
+     * A failed attempt: frees its place, tells the waiters when nothing could serve them, and holds the next attempt
+     * back, 10 ms after the first failure of a streak, doubling up to a quarter of the acquire timeout or 1 s,
+     * whichever is less. A server that refuses (a wrong password, a rotated one) then sees about one login a second
+     * from an idle pool, not hundreds, while a caller still learns why within that pause and one attempt.
+     */
     private void creationFailed(Throwable failure, long attemptStart) {
+        // the pause is in place before failed() frees the creation slot, so no other caller's request slips past it
+        long streak = counters.failureStreak.get() + 1; // this failure's place in the streak, counted in failed()
+        long cap = Math.min(config.acquireTimeout().toNanos() / 4, BACKOFF_MAX_NANOS);
+        backoffUntil = System.nanoTime() + Math.min(cap, BACKOFF_BASE_NANOS << Math.min(streak - 1, 20));
         table.freeSlot();
-        if (!failed(failure, attemptStart)) {
-            // Others are leased (or being made) and will come back; waiters keep waiting and time out with this cause.
-            LockSupport.parkNanos(Math.min(config.acquireTimeout().toNanos() / 4, TimeUnit.SECONDS.toNanos(1)));
-        }
+        failed(failure, attemptStart);
         requestCreation();
     }
 
