@@ -24,8 +24,10 @@ final class Tables {
                 connection, or the pool could not open one. Write downtime: from the first outage failure to the first write \
                 the new primary acknowledged after the last one, writes then going on %d s with no outage failure \
                 (recovered); "not within %d s" when that had not happened %d s after the promotion returned (the run stops \
-                there; the downtime is at least the first outage failure to that stop). Promotion to recovery: from \
-                `promoteStandby()` being called to that first write. Failed writes: every write that failed from the first \
+                there; the downtime is at least the first outage failure to that stop). The downtime includes the wait for \
+                the fault's call to return before the promotion is requested (`pg_ctl stop -w` polls every 100 ms), which is \
+                the harness's, not the pool's. Promotion to recovery: from `promoteStandby()` being called to that first \
+                write, the pool's own share. Failed writes: every write that failed from the first \
                 outage failure to the recovery (or the stop). Busy-pool timeouts: writes that waited out the %d s \
                 connection timeout with no connection failure behind it, outside that span, so not the fault's doing. \
                 Acknowledged lost: acknowledged ids missing on the new primary at the end.
@@ -60,8 +62,10 @@ final class Tables {
                 }
             }
             if (berth != null && hikari != null) {
-                md.append(String.format(Locale.ROOT, "| HikariCP ÷ berth | %d | **%s** | | **%s** | | | | |%n",
-                        run, downtimeRatio(hikari, berth), ratio(hikari.failedInSwitchover(), berth.failedInSwitchover())));
+                md.append(String.format(Locale.ROOT, "| HikariCP ÷ berth | %d | **%s** | %s | %s | | | | |%n",
+                        run, downtimeRatio(hikari, berth),
+                        hikari.recovered() && berth.recovered() ? ratio(hikari.promotionToRecovery(), berth.promotionToRecovery()) : "",
+                        ratio(hikari.failedInSwitchover(), berth.failedInSwitchover())));
             }
         }
         md.append('\n');
@@ -84,10 +88,11 @@ final class Tables {
                                 + duration(o.lastOutage() - o.promoted()) + " after the promotion");
         return String.format(Locale.ROOT,
                 "%s, %s, run %d: %,.0f writes/s before the fault; first outage failure %s after the fault began; promotion"
-                        + " took %s; %s; failures %s; acknowledged %,d (%,d by the new primary), lost %d; longest stretch with no"
+                        + " requested %s after it (when the fault's call returned) and took %s; %s; failures %s; acknowledged %,d (%,d by the new primary), lost %d; longest stretch with no"
                         + " write acknowledged %s%s",
                 o.scenario().title(), o.contender().label(), o.run(), o.writesPerSecondBeforeFault(),
                 o.firstOutage() == Writers.NEVER ? "(none)" : duration(o.firstOutage() - o.faultStarted()),
+                o.firstOutage() == Writers.NEVER ? "-" : duration(o.promotionRequested() - o.firstOutage()),
                 duration(o.promotionTook()), after, o.failuresByCause(), o.acknowledged(), o.acknowledgedByNewPrimary(),
                 o.acknowledgedLost(), duration(o.longestSilence()),
                 o.unexpected() == 0 ? "" : "; " + o.unexpected() + " UNEXPECTED exceptions other than SQLException");
