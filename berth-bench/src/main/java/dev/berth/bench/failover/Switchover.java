@@ -19,16 +19,16 @@ import org.awaitility.core.ConditionTimeoutException;
 /**
  * One contender through one switchover, on a fresh {@link PostgresPair} (synchronous replication, so that every
  * acknowledged commit is on the standby when it is promoted): warm-up under the write load, the scenario's fault, the
- * first write the fault made fail, the promotion, then either writes that keep succeeding on the new primary for the quiet window,
- * or the cap. At the end, every acknowledged id is looked up on the new primary.
+ * first write the fault made fail, the promotion, then either writes that keep succeeding on the new primary for the
+ * quiet window, or the cap. At the end, every acknowledged id is looked up on the new primary.
  */
 final class Switchover {
 
     static final int WRITERS = 50;
     static final Duration WARMUP = Duration.ofSeconds(3);
-    /** Writes must succeed this long with no failure for the run to count as recovered. */
+    /** Writes must go on this long with no outage failure (see {@link Writers.Kind}) for the run to count as recovered. */
     static final Duration QUIET = Duration.ofSeconds(3);
-    /** The fault must make a write fail within this; if none does, the standby is promoted all the same. */
+    /** The fault should make a write fail within this; if none does, the standby is promoted all the same. */
     private static final Duration FIRST_FAILURE_BOUND = Duration.ofSeconds(10);
     private static final Duration POLL = Duration.ofMillis(5);
 
