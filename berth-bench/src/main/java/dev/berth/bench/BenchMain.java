@@ -4,17 +4,13 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -76,7 +72,7 @@ public final class BenchMain {
         }
         BenchMain bench = new BenchMain(settings);
         Instant started = Instant.now();
-        bench.report.machine(machine(), settings == Settings.SMOKE);
+        bench.report.machine(Machine.describe(), settings == Settings.SMOKE);
         String postgres = Target.POSTGRES.unavailableBecause();
         if (groups.contains("1")) {
             bench.overheadPlatform(Target.NOOP, List.of(1, 4, 16));
@@ -222,30 +218,5 @@ public final class BenchMain {
         System.out.println("#   ops/s " + fields.get("ops") + ", isValid calls on no-op connections " + fields.get("validations")
                 + (fields.get("errors").equals("0") ? "" : ", errors " + fields.get("errors")));
         return fields;
-    }
-
-    // ------------------------------------------------------------------ machine
-
-    private static String machine() {
-        String cpu = "unknown CPU";
-        try {
-            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-                    .filter(l -> l.startsWith("model name"))
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
-                    .findFirst().orElse(cpu);
-        } catch (IOException | RuntimeException e) {
-            // not Linux: leave the CPU unnamed
-        }
-        String load = "";
-        try {
-            load = ", load average " + Files.readString(Path.of("/proc/loadavg")).split(" ")[0] + " at the start";
-        } catch (IOException | RuntimeException e) {
-            // not Linux
-        }
-        return String.format(Locale.ROOT, "%d cores (%s), %s %s (%s), %s%s; %s UTC",
-                Runtime.getRuntime().availableProcessors(), cpu,
-                System.getProperty("java.vm.name"), System.getProperty("java.runtime.version"),
-                System.getProperty("java.vm.vendor"), System.getProperty("os.name") + " " + System.getProperty("os.version"),
-                load, Instant.now().truncatedTo(ChronoUnit.SECONDS));
     }
 }
