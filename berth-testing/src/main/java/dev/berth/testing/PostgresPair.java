@@ -280,6 +280,51 @@ public final class PostgresPair implements AutoCloseable {
         });
     }
 
+    /**
+     * Replaces the primary's {@code pg_hba.conf} with {@code lines} and reloads its configuration; returns once a new
+     * session sees the reload, so connections opened after this call are checked against the new rules (PostgreSQL
+     * checks them only at login: sessions already open are not affected). This pair's own methods connect as
+     * {@code postgres} over TCP from 127.0.0.1 with no password: keep a line that trusts that, before any line that
+     * asks for a password, or they stop working.
+     *
+     * {@snippet :
+     * pair.replacePrimaryHba(
+     *         "local all all trust",
+     *         "host all postgres 127.0.0.1/32 trust",         // the pair's own connections
+     *         "host all all 127.0.0.1/32 scram-sha-256");    // everyone else needs a password
+     * }
+     *
+     * @param lines the new file's lines, in pg_hba.conf syntax
+     * @throws IOException when the file cannot be written
+     * @throws SQLException when the primary cannot be reached to reload
+     * @throws IllegalArgumentException when PostgreSQL finds errors in the lines (it then keeps the old rules)
+     */
+    public void replacePrimaryHba(String... lines) throws IOException, SQLException {
+        // written in place, as root or as the owner: the file keeps its owner (postgres) and mode
+        Files.writeString(dir.resolve("primary").resolve("pg_hba.conf"), "# berth PostgresPair\n" + String.join("\n", lines) + "\n",
+                StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+        String loadedBefore;
+        try (Connection primary = primaryConnection(); Statement s = primary.createStatement()) {
+            // a file with errors is not loaded at all: the old rules would stay, silently
+            String errors = queryString(primary, "select coalesce(string_agg('line ' || line_number || ': ' || error, '; '), '')"
+                    + " from pg_hba_file_rules where error is not null");
+            if (!errors.isEmpty()) {
+                throw new IllegalArgumentException("the new pg_hba.conf of the primary on port " + primaryPort
+                        + " has errors and PostgreSQL would keep the old rules: " + errors);
+            }
+            loadedBefore = queryString(primary, "select pg_conf_load_time()::text");
+            s.execute("select pg_reload_conf()");
+        }
+        // The postmaster stamps the reload time and then reloads pg_hba.conf in the same SIGHUP handling, and a new
+        // session inherits its stamp: a newer stamp in a new session means the new rules decide logins from now on.
+        await().atMost(WAIT).pollInterval(POLL).until(() -> {
+            try (Connection fresh = primaryConnection()) {
+                return "true".equals(queryString(fresh,
+                        "select (pg_conf_load_time() > '" + loadedBefore + "'::timestamptz)::text"));
+            }
+        });
+    }
+
     // ---- end ----------------------------------------------------------------------------------------------
 
     /** Stops both servers (immediately) and deletes their directory. Idempotent. */
