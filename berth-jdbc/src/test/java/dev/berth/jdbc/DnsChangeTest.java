@@ -31,8 +31,9 @@ import org.junit.jupiter.api.Timeout;
 /**
  * A database's host name moves to another address, as in a failover by DNS (RDS, Aurora and many managed services;
  * HikariCP issue #1081). berth keeps no address: every connection it opens looks the name up again through the JVM.
- * So nothing moves by itself, {@code evict()} moves the pool (borrowed connections finish where they are), and when
- * the old address dies the pool is on the new one after at most one failed statement per connection it had there.
+ * So nothing moves by itself; {@code evict()} moves the pool at once (borrowed connections finish where they are),
+ * {@code maxLifetime} within a lifetime; and when the old address dies after the move, the pool is on the new one after
+ * at most one failed call per connection it had there.
  *
  * <p>Injected for real: {@link TestDns} answers {@code db-N.berth.test} from the JDK's resolver SPI and the test
  * moves the name; behind the two addresses, on the same port as in a real DNS change, are two {@link FaultProxy}
@@ -60,6 +61,8 @@ class DnsChangeTest {
     private static final Duration ON_THE_NEW_ADDRESS_WITHIN = Duration.ofSeconds(1);
     /** evict() only marks connections and starts threads; it waits for no borrower and no socket. */
     private static final Duration EVICT_RETURNS_WITHIN = Duration.ofMillis(200);
+    /** Short, so that the lifetime test takes a second; production's default is 30 min. */
+    private static final Duration MAX_LIFETIME = Duration.ofSeconds(1);
     private static final AtomicInteger NAMES = new AtomicInteger();
 
     private static PostgresPair pair;
@@ -96,13 +99,17 @@ class DnsChangeTest {
         name = "db-" + NAMES.incrementAndGet() + TestDns.DOMAIN;
         startProxiesOnOnePort();
         TestDns.point(name, OLD_ADDRESS);
-        dataSource = BerthDataSource.builder()
+        dataSource = pool(test).build();
+    }
+
+    /** A fixed pool of {@value #POOL_SIZE} on the test's name, with short timeouts; not started. */
+    private BerthDataSourceBuilder pool(TestInfo test) {
+        return BerthDataSource.builder()
                 .jdbcUrl("jdbc:postgresql://" + name + ":" + oldAddress.port() + "/postgres")
                 .username(pair.user())
-                .poolName("dns-" + test.getTestMethod().orElseThrow().getName())
+                .poolName("dns-" + method(test))
                 .maximumPoolSize(POOL_SIZE)
-                .connectionTimeout(5_000).createTimeout(2_000).validationTimeout(1_000)
-                .build();
+                .connectionTimeout(5_000).createTimeout(2_000).validationTimeout(1_000);
     }
 
     @AfterEach
@@ -218,6 +225,34 @@ class DnsChangeTest {
         System.out.printf("%s: %d calls, none failed; evict() returned in %d us with a connection borrowed; first call"
                         + " served by the new address %d ms after evict()%n", method(test), callers.calls.size(),
                 TimeUnit.NANOSECONDS.toMicros(evicted - asked), millis(firstOnNew - asked));
+    }
+
+    @Test
+    void withoutEvictMaxLifetimeMovesThePool(TestInfo test) {
+        dataSource.close();
+        dataSource = pool(test).maxLifetime(MAX_LIFETIME.toMillis()).build();
+        fillThePool();
+        callers = Callers.start(dataSource, CALLERS);
+        callers.awaitCallsOn(oldServer(), CALLS);
+
+        TestDns.point(name, NEW_ADDRESS);
+        long moved = System.nanoTime();
+        await().atMost(MAX_LIFETIME.multipliedBy(5)).pollInterval(Duration.ofMillis(5)).until(() -> oldAddress.open() == 0);
+        long retired = System.nanoTime();
+        callers.awaitCallsOn(newServer(), CALLS);
+        callers.stop();
+
+        assertThat(Duration.ofNanos(retired - moved)).as("from the move until the pool's connections on the old address"
+                + " were closed at the end of their lifetime")
+                .isLessThanOrEqualTo(MAX_LIFETIME.plus(ON_THE_NEW_ADDRESS_WITHIN));
+        assertThat(callers.calls).filteredOn(call -> call.asked() - retired > 0)
+                .as("calls that asked for a connection once the old ones were closed").isNotEmpty()
+                .extracting(Call::serverPort).containsOnly(newServer());
+        assertThat(callers.failures).as("calls that failed").isEmpty();
+        assertNothingLeaked();
+        System.out.printf("%s: the pool's connections on the old address closed %d ms after the move (maxLifetime %d ms);"
+                        + " %d calls, none failed%n", method(test), millis(retired - moved), MAX_LIFETIME.toMillis(),
+                callers.calls.size());
     }
 
     @Test
