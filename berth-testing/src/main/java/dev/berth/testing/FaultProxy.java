@@ -3,6 +3,7 @@ package dev.berth.testing;
 import dev.berth.testing.Gate.Traffic;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
@@ -16,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A TCP proxy on 127.0.0.1 that tests put between a client and a real server to inject network failures:
+ * A TCP proxy on loopback (127.0.0.1 unless told otherwise) that tests put between a client and a real server to inject network failures:
  * a partition, added latency, resets, a refused port, a server that accepts and never answers.
  *
  * {@snippet :
@@ -53,6 +54,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * accept within 10 seconds, the client's connection is reset and a {@code WARNING} goes to the
  * {@link System.Logger} named after this class.
  *
+ * <p><b>Addresses.</b> {@link #start(String, int)} listens on 127.0.0.1 and a free port.
+ * {@link #start(InetSocketAddress, String, int)} listens on the loopback address and port you give: Linux routes all of
+ * 127.0.0.0/8 to the loopback interface, so two proxies can listen on the same port at 127.0.0.2 and 127.0.0.3,
+ * as two servers a host name can point to.
+ *
  * <p>It is test support: a handful of connections at a time, up to 1 MiB held per direction of a connection.
  */
 public final class FaultProxy implements AutoCloseable {
@@ -63,7 +69,6 @@ public final class FaultProxy implements AutoCloseable {
     /** How long the proxy waits for the target to accept a connection before it resets the client's. */
     static final int UPSTREAM_CONNECT_TIMEOUT_MILLIS = 10_000;
 
-    private static final String LOOPBACK = Listener.LOOPBACK;
     private static final long CLOSE_JOIN_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private enum Admission {
@@ -80,6 +85,7 @@ public final class FaultProxy implements AutoCloseable {
 
     private final String targetHost;
     private final int targetPort;
+    private final String host;
     private final int port;
     private final Gate gate = new Gate();
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
@@ -98,6 +104,7 @@ public final class FaultProxy implements AutoCloseable {
     private FaultProxy(String targetHost, int targetPort, ServerSocket bound) {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
+        this.host = bound.getInetAddress().getHostAddress();
         this.port = bound.getLocalPort();
         this.listener = new Listener(bound, threadNamePrefix() + "accept", this::startThread, this::admit);
     }
@@ -114,6 +121,42 @@ public final class FaultProxy implements AutoCloseable {
      * @throws UncheckedIOException when no port on 127.0.0.1 can be bound
      */
     public static FaultProxy start(String targetHost, int targetPort) {
+        checkTarget(targetHost, targetPort);
+        return new FaultProxy(targetHost, targetPort, Listener.bind(Listener.LOOPBACK, 0));
+    }
+
+    /**
+     * Starts a proxy on the given loopback address and port, forwarding to {@code targetHost:targetPort}. For a
+     * server that must appear at a given address, such as two servers on one port at two addresses for a host name
+     * that moves from one to the other:
+     * {@snippet :
+     * FaultProxy a = FaultProxy.start(new InetSocketAddress("127.0.0.2", 0), "127.0.0.1", serverA);
+     * FaultProxy b = FaultProxy.start(new InetSocketAddress("127.0.0.3", a.port()), "127.0.0.1", serverB);
+     * }
+     *
+     * @param listenAddress a loopback address (127.0.0.0/8 or ::1) and a port, 0 for a free one
+     * @param targetHost the server's host, for example {@code "127.0.0.1"}
+     * @param targetPort the server's port, 1 to 65535
+     * @return the running proxy, in {@link #pass()} mode
+     * @throws NullPointerException when {@code listenAddress} or {@code targetHost} is null
+     * @throws IllegalArgumentException when {@code listenAddress} is unresolved or not a loopback address, or
+     *         {@code targetHost} is blank, or {@code targetPort} is out of range
+     * @throws UncheckedIOException when the address and port cannot be bound (another socket holds them)
+     */
+    public static FaultProxy start(InetSocketAddress listenAddress, String targetHost, int targetPort) {
+        if (listenAddress == null) {
+            throw new NullPointerException("listenAddress is null: pass a loopback address and a port, for example "
+                    + "new InetSocketAddress(\"127.0.0.2\", 0), or use start(targetHost, targetPort) for 127.0.0.1");
+        }
+        if (listenAddress.isUnresolved() || !listenAddress.getAddress().isLoopbackAddress()) {
+            throw new IllegalArgumentException("listenAddress is " + listenAddress + " but FaultProxy listens on "
+                    + "loopback only: pass an address in 127.0.0.0/8 (or ::1), for example 127.0.0.2");
+        }
+        checkTarget(targetHost, targetPort);
+        return new FaultProxy(targetHost, targetPort, Listener.bind(listenAddress.getAddress(), listenAddress.getPort()));
+    }
+
+    private static void checkTarget(String targetHost, int targetPort) {
         if (targetHost == null) {
             throw new NullPointerException("targetHost is null: pass the host of the server to forward to, "
                     + "for example \"127.0.0.1\"");
@@ -126,12 +169,11 @@ public final class FaultProxy implements AutoCloseable {
             throw new IllegalArgumentException("targetPort is " + targetPort + " but must be between 1 and 65535: "
                     + "pass the port the server listens on, for example 5432");
         }
-        return new FaultProxy(targetHost, targetPort, Listener.bind(0));
     }
 
-    /** @return the host to connect to, always {@code "127.0.0.1"} */
+    /** @return the address the proxy listens on, as a literal: {@code "127.0.0.1"} unless it was started on another */
     public String host() {
-        return LOOPBACK;
+        return host;
     }
 
     /** @return the port the proxy listens on; it stays the same across {@link #refuse()} and {@link #accept()} */
@@ -268,7 +310,7 @@ public final class FaultProxy implements AutoCloseable {
      * @throws UncheckedIOException when the port cannot be bound again (another socket took it meanwhile)
      */
     public void accept() {
-        listener.accept("FaultProxy " + LOOPBACK + ":" + port + " is closed: start a new FaultProxy instead of "
+        listener.accept("FaultProxy " + host + ":" + port + " is closed: start a new FaultProxy instead of "
                 + "calling accept() on a closed one");
     }
 
@@ -323,7 +365,7 @@ public final class FaultProxy implements AutoCloseable {
     public String toString() {
         gate.lock.lock();
         try {
-            return "FaultProxy " + LOOPBACK + ":" + port + " -> " + targetHost + ":" + targetPort + " ("
+            return "FaultProxy " + host + ":" + port + " -> " + targetHost + ":" + targetPort + " ("
                     + gate.traffic().name() + ", " + admission.description + ", " + open.get() + " open"
                     + (closed ? ", closed" : "") + ")";
         } finally {

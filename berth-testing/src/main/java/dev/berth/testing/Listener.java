@@ -2,6 +2,7 @@ package dev.berth.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -9,12 +10,14 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * The proxy's listening socket on 127.0.0.1 and the thread that accepts on it. It can stop listening (connects
- * are refused) and listen again on the same port; stopping returns once the accepting thread has ended.
+ * The proxy's listening socket on a loopback address (127.0.0.1 unless the proxy was given another) and the thread
+ * that accepts on it. It can stop listening (connects are refused) and listen again on the same address and port;
+ * stopping returns once the accepting thread has ended.
  */
 final class Listener {
 
-    static final String LOOPBACK = "127.0.0.1";
+    /** Where a proxy listens unless told otherwise. */
+    static final InetAddress LOOPBACK = InetAddress.ofLiteral("127.0.0.1");
 
     /** Starts a thread the owner joins on close; returns null (and starts nothing) when the owner is closed. */
     interface ThreadStarter {
@@ -23,6 +26,7 @@ final class Listener {
 
     // Serialises refuse(), accept() and close(); held while the listening socket closes and its acceptor ends.
     private final ReentrantLock lock = new ReentrantLock();
+    private final InetAddress address;
     private final int port;
     private final String threadName;
     private final ThreadStarter threads;
@@ -34,6 +38,7 @@ final class Listener {
 
     /** Takes over {@code bound} (see {@link #bind}) and starts accepting on it. */
     Listener(ServerSocket bound, String threadName, ThreadStarter threads, Consumer<Socket> admit) {
+        this.address = bound.getInetAddress();
         this.port = bound.getLocalPort();
         this.threadName = threadName;
         this.threads = threads;
@@ -46,13 +51,13 @@ final class Listener {
         }
     }
 
-    /** Binds 127.0.0.1:{@code port} (0 for a free one) with SO_REUSEADDR, so a port in TIME_WAIT binds again. */
-    static ServerSocket bind(int port) {
+    /** Binds {@code address}:{@code port} (0 for a free one) with SO_REUSEADDR, so a port in TIME_WAIT binds again. */
+    static ServerSocket bind(InetAddress address, int port) {
         ServerSocket server = null;
         try {
             server = new ServerSocket();
             server.setReuseAddress(true);
-            server.bind(new InetSocketAddress(LOOPBACK, port));
+            server.bind(new InetSocketAddress(address, port));
             return server;
         } catch (IOException e) {
             if (server != null) {
@@ -62,11 +67,12 @@ final class Listener {
                     e.addSuppressed(suppressed);
                 }
             }
+            String host = address.getHostAddress();
             throw new UncheckedIOException(port == 0
-                    ? "FaultProxy could not listen on any port of " + LOOPBACK + ": " + e.getMessage()
-                    : "FaultProxy could not listen on " + LOOPBACK + ":" + port + " again: " + e.getMessage()
-                            + ". Another socket probably took the port while the proxy refused connections; "
-                            + "start a new FaultProxy and use its port", e);
+                    ? "FaultProxy could not listen on any port of " + host + ": " + e.getMessage()
+                    : "FaultProxy could not listen on " + host + ":" + port + ": " + e.getMessage()
+                            + ". Another socket holds that address and port (or took it while the proxy refused "
+                            + "connections); pick another port, or 0 for a free one", e);
         }
     }
 
@@ -92,7 +98,7 @@ final class Listener {
                 throw new IllegalStateException(closedMessage);
             }
             if (socket == null) {
-                startAccepting(bind(port));
+                startAccepting(bind(address, port));
             }
         } finally {
             lock.unlock();

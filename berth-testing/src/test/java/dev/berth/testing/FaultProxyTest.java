@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -311,6 +313,56 @@ class FaultProxyTest {
         assertThat(threadsNamed(prefix)).isEmpty();
         assertThatThrownBy(() -> forwarded.getInputStream().read())
                 .isInstanceOf(SocketException.class).hasMessage("Connection reset");
+    }
+
+    @Test
+    void twoProxiesListenOnOnePortAtTwoLoopbackAddressesEachForwardingToItsOwnServer() throws Exception {
+        try (EchoServer otherEcho = EchoServer.start();
+             FaultProxy a = FaultProxy.start(new InetSocketAddress("127.0.0.2", 0), "127.0.0.1", echo.port());
+             FaultProxy b = FaultProxy.start(new InetSocketAddress("127.0.0.3", a.port()), "127.0.0.1", otherEcho.port())) {
+            assertThat(a.host()).isEqualTo("127.0.0.2");
+            assertThat(b.host()).isEqualTo("127.0.0.3");
+            assertThat(b.port()).isEqualTo(a.port());
+
+            assertThat(roundTrip(track(new Socket("127.0.0.2", a.port())), "to a")).isEqualTo("to a");
+            assertThat(roundTrip(track(new Socket("127.0.0.3", b.port())), "to b")).isEqualTo("to b");
+
+            assertThat(echo.bytesReceived()).isEqualTo(4);
+            assertThat(otherEcho.bytesReceived()).isEqualTo(4);
+            assertThat(a.accepted()).isEqualTo(1);
+            assertThat(b.accepted()).isEqualTo(1);
+            assertThat(b.toString()).startsWith("FaultProxy 127.0.0.3:" + a.port() + " -> 127.0.0.1:" + otherEcho.port());
+        }
+    }
+
+    @Test
+    void aProxyOnAGivenAddressRefusesAndListensAgainThere() throws IOException {
+        try (FaultProxy a = FaultProxy.start(new InetSocketAddress("127.0.0.2", 0), "127.0.0.1", echo.port())) {
+            a.refuse();
+
+            assertThatThrownBy(() -> new Socket("127.0.0.2", a.port()).close())
+                    .isInstanceOf(ConnectException.class).hasMessageContaining("Connection refused");
+
+            a.accept();
+
+            assertThat(roundTrip(track(new Socket("127.0.0.2", a.port())), "back")).isEqualTo("back");
+        }
+    }
+
+    @Test
+    void startRejectsAListenAddressOffLoopbackOrAlreadyTaken() {
+        assertThatThrownBy(() -> FaultProxy.start(null, "127.0.0.1", 5432)).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("listenAddress is null");
+        assertThatThrownBy(() -> FaultProxy.start(new InetSocketAddress("192.0.2.1", 0), "127.0.0.1", 5432))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("/192.0.2.1:0")
+                .hasMessageContaining("loopback only");
+        assertThatThrownBy(() -> FaultProxy.start(InetSocketAddress.createUnresolved("db.example", 0), "127.0.0.1", 5432))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loopback only");
+        assertThatThrownBy(() -> FaultProxy.start(new InetSocketAddress("127.0.0.2", 0), "127.0.0.1", 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("targetPort is 0");
+        assertThatThrownBy(() -> FaultProxy.start(new InetSocketAddress(proxy.host(), proxy.port()), "127.0.0.1", 5432))
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining("could not listen on 127.0.0.1:" + proxy.port());
     }
 
     @Test
