@@ -14,10 +14,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Asks each replica, every {@code interval}, whether it still is one and how far it lags, and keeps it out of
- * routing while it is not fit: promoted (no longer in recovery, so it no longer follows the primary; after a
- * failover it may even be a diverged old timeline) or behind its primary by more than {@code maxLag}. Lag is
- * zero while the replica has replayed all it received (an idle primary sends nothing, and the last replay's
- * timestamp would otherwise look old), else the age of the last transaction it replayed.
+ * routing while it is not fit: promoted (seen in recovery before, no longer now, so it no longer follows the
+ * primary; after a failover it may even be a diverged old timeline) or behind its primary by more than
+ * {@code maxLag}. Lag is zero while the replica has replayed all it received (an idle primary sends nothing, and the
+ * last replay's timestamp would otherwise look old), else the age of the last transaction it replayed. A replica
+ * never seen in recovery (a logical replica, a read-only copy) is not a streaming standby: neither its promotion nor
+ * its lag can be seen from it, so it stays in routing and is judged by its failures only.
  *
  * <p>A replica that cannot be asked (no connection, a failed query) is marked down for the router's recheck time,
  * as if a transaction had found it so. Each check runs on its own virtual thread, bounded by a query timeout of
@@ -36,6 +38,8 @@ final class ReplicaHealth implements AutoCloseable {
     private final int queryTimeoutSeconds;
     private final ScheduledThreadPoolExecutor scheduler;
     private final Set<Target> checking = ConcurrentHashMap.newKeySet();
+    /** Replicas a check found in recovery at least once: streaming standbys, whose promotion means something. */
+    private final Set<Target> standbys = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     ReplicaHealth(String database, List<Target> replicas, Duration interval, Duration maxLag, Duration recheckAfter) {
@@ -88,6 +92,11 @@ final class ReplicaHealth implements AutoCloseable {
                         + TimeUnit.NANOSECONDS.toMillis(recheckAfterNanos) + " ms: " + e.getMessage());
             }
             return;
+        }
+        if (inRecovery) {
+            standbys.add(replica);
+        } else if (!standbys.contains(replica)) {
+            return; // not a streaming standby (a logical replica, a copy): nothing here to judge it by
         }
         String unfit = !inRecovery
                 ? "promoted: it is no longer in recovery (pg_is_in_recovery() is false), so it no longer follows the primary"

@@ -70,6 +70,19 @@ class ReplicaHealthTest {
         return db.stats().replicas().getFirst();
     }
 
+    /** A logical replica or a read-only copy is never in recovery: it cannot be judged by the check, and stays. */
+    @Test
+    @Order(0)
+    void aReplicaThatIsNoStandbyStaysInRouting() throws SQLException {
+        try (Database copy = Database.builder().name("health-copy").primaryUrl(pair.primaryUrl())
+                .replicaUrl(pair.primaryUrl()).replicaCheckInterval(Duration.ofMillis(100)).build()) {
+            await("the check has asked it several times").atMost(Duration.ofSeconds(10))
+                    .until(() -> copy.stats().replicas().getFirst().pool().acquired() >= 3);
+            assertThat(copy.stats().replicas().getFirst().healthy()).isTrue();
+            assertThat(copy.transaction(READ_ONLY, Transaction::target)).isEqualTo("replica-0");
+        }
+    }
+
     @Test
     @Order(1)
     void aHealthyReplicaServesReads() throws SQLException {
