@@ -184,6 +184,11 @@ final class DemoServer implements AutoCloseable {
         };
     }
 
+    /** @return the transaction layer over the database pools (for tests: which target served what) */
+    dev.berth.jdbc.tx.Database database() {
+        return backends.db;
+    }
+
     /** @return the service's address, such as {@code http://127.0.0.1:8080/} */
     URI uri() {
         return uri;

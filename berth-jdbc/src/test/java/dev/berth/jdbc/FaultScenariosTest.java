@@ -8,19 +8,13 @@ import dev.berth.testing.FaultProxy;
 import dev.berth.testing.TestPostgres;
 import java.net.URI;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,7 +43,7 @@ class FaultScenariosTest {
 
     private FaultProxy proxy;
     private BerthDataSource ds;
-    private Load load;
+    private InsertLoad load;
 
     @BeforeAll
     static void table() throws SQLException {
@@ -89,7 +83,7 @@ class FaultScenariosTest {
     /** Every connection gets a TCP reset in the middle of the load: in-flight inserts fail, the pool reconnects. */
     @Test
     void everyConnectionResetUnderLoad() throws Exception {
-        load = Load.start(ds);
+        load = InsertLoad.start(ds, TABLE, CALLERS);
         load.awaitSuccesses(500);
 
         proxy.resetAll();
@@ -110,7 +104,7 @@ class FaultScenariosTest {
      */
     @Test
     void aFiveSecondPartitionUnderLoad() throws Exception {
-        load = Load.start(ds);
+        load = InsertLoad.start(ds, TABLE, CALLERS);
         load.awaitSuccesses(500);
         long failuresBefore = load.failures.get();
 
@@ -138,7 +132,7 @@ class FaultScenariosTest {
     @Test
     void aPartitionWhileThePoolCreatesItsConnections() throws Exception {
         proxy.blackhole();
-        load = Load.start(ds);
+        load = InsertLoad.start(ds, TABLE, CALLERS);
         await("callers fail while no connection can be made").atMost(Duration.ofSeconds(10))
                 .until(() -> load.failures.get() >= CALLERS);
         assertThat(load.successes.get()).isZero();
@@ -162,7 +156,7 @@ class FaultScenariosTest {
     @Test
     void aServerThatAcceptsAndNeverAnswersUnderLoad() throws Exception {
         proxy.acceptButNeverAnswer();
-        load = Load.start(ds);
+        load = InsertLoad.start(ds, TABLE, CALLERS);
         await("callers fail while no connection can be made").atMost(Duration.ofSeconds(10))
                 .until(() -> load.failures.get() >= CALLERS);
         long swallowed = proxy.accepted();
@@ -191,7 +185,7 @@ class FaultScenariosTest {
      */
     @Test
     void addedLatencyUnderLoad() throws Exception {
-        load = Load.start(ds);
+        load = InsertLoad.start(ds, TABLE, CALLERS);
         load.awaitSuccesses(500);
         long destroyedBefore = ds.stats().destroyed();
 
@@ -233,81 +227,5 @@ class FaultScenariosTest {
             }
         }
         assertThat(stored).as("every acknowledged insert is in the table").containsAll(load.acknowledged);
-    }
-
-    /** 200 virtual threads, each inserting a fresh id in a loop through the pool; what they saw, counted. */
-    private static final class Load {
-        final BerthDataSource ds;
-        final AtomicLong ids = new AtomicLong();
-        final Queue<Long> acknowledged = new ConcurrentLinkedQueue<>();
-        final AtomicLong successes = new AtomicLong();
-        final AtomicLong failures = new AtomicLong();
-        final AtomicLong longest = new AtomicLong();
-        final AtomicLong recoveredAt = new AtomicLong();
-        final Queue<String> messages = new ConcurrentLinkedQueue<>();
-        final List<Thread> threads = new ArrayList<>();
-        volatile long healedAt = Long.MAX_VALUE;
-        volatile boolean stop;
-
-        private Load(BerthDataSource ds) {
-            this.ds = ds;
-        }
-
-        static Load start(BerthDataSource ds) {
-            Load load = new Load(ds);
-            for (int i = 0; i < CALLERS; i++) {
-                load.threads.add(Thread.ofVirtual().name("fault-load-" + i).start(load::run));
-            }
-            return load;
-        }
-
-        private void run() {
-            while (!stop) {
-                long start = System.nanoTime();
-                try (Connection c = ds.getConnection();
-                     PreparedStatement insert = c.prepareStatement("insert into " + TABLE + " (id) values (?)")) {
-                    long id = ids.incrementAndGet();
-                    insert.setLong(1, id);
-                    insert.executeUpdate();
-                    acknowledged.add(id); // autocommit: the server has committed it
-                    successes.incrementAndGet();
-                    if (start - healedAt >= 0) {
-                        recoveredAt.compareAndSet(0, System.nanoTime());
-                    }
-                } catch (SQLException e) {
-                    failures.incrementAndGet();
-                    if (messages.size() < 1_000) {
-                        messages.add(String.valueOf(e.getMessage()));
-                    }
-                } finally {
-                    longest.accumulateAndGet(System.nanoTime() - start, Math::max);
-                }
-            }
-        }
-
-        void healedAt(long nanos) {
-            healedAt = nanos;
-        }
-
-        void awaitSuccesses(long n) {
-            await("the load runs").atMost(Duration.ofSeconds(20)).until(() -> successes.get() >= n);
-        }
-
-        void awaitRecovery() {
-            await("a write that started after healing succeeds").atMost(Duration.ofSeconds(20))
-                    .until(() -> recoveredAt.get() != 0);
-        }
-
-        void awaitSuccessesAfter(long n) {
-            long base = successes.get();
-            awaitSuccesses(base + n);
-        }
-
-        void stop() throws InterruptedException {
-            stop = true;
-            for (Thread t : threads) {
-                t.join();
-            }
-        }
     }
 }

@@ -260,6 +260,16 @@ public final class PostgresPair implements AutoCloseable {
     }
 
     /**
+     * Restarts the primary with {@code pg_ctl restart -m fast} (sessions are ended with 57P01, a checkpoint is taken,
+     * the server starts again) and returns once it accepts connections again: a planned restart, a minor-version
+     * upgrade, a configuration change that needs one.
+     */
+    public void restartPrimary() throws IOException {
+        tool("pg_ctl", "-D", dir.resolve("primary").toString(), "-l", dir.resolve("primary.log").toString(), "-m", "fast",
+                "-w", "-t", "60", "restart");
+    }
+
+    /**
      * Promotes the standby ({@code pg_promote()}, which waits for the end of recovery) and returns once a new session
      * on it takes writes. The old primary is left as it is: stopped, read-only, or, if nothing was done to it, a second
      * primary, as in a real split brain.
