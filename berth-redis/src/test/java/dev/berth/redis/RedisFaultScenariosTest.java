@@ -112,6 +112,8 @@ class RedisFaultScenariosTest {
             PoolStats stats = redis.stats();
             return stats.leased() == 0 && stats.waiting() == 0;
         });
+        await("no socket left open but the pool's own connections").atMost(Duration.ofSeconds(10))
+                .until(() -> proxy.open() <= redis.stats().total());
         try (Jedis direct = new Jedis(server.getHost(), server.getPort())) {
             List<Long> missing = new ArrayList<>();
             for (long id : load.acknowledged) {
