@@ -43,8 +43,6 @@ final class Housekeeper<R> {
     private final ScheduledThreadPoolExecutor scheduler;
     private final Set<Thread> workers = ConcurrentHashMap.newKeySet();
     private final AtomicInteger creating = new AtomicInteger();
-    /** Attempts abandoned at their deadline whose workers have not returned yet: each still holds a table slot. */
-    private final AtomicInteger abandoned = new AtomicInteger();
     private volatile long lastFailureLog;
     /** No creation starts before this {@code System.nanoTime()}: the backoff after a failed one. */
     private volatile long backoffUntil = System.nanoTime();
@@ -236,7 +234,6 @@ final class Housekeeper<R> {
         if (!attempt.abandon()) {
             return;
         }
-        abandoned.incrementAndGet();
         attempt.worker.interrupt();
         counters.creationEnded(attempt.worker);
         long millis = config.createTimeout().toMillis();
@@ -259,7 +256,6 @@ final class Housekeeper<R> {
             LOG.log(Level.WARNING, () -> "pool '" + name + "': destroying a late resource failed: " + t);
         } finally {
             table.freeSlot();
-            abandoned.decrementAndGet();
             requestCreation();
         }
     }
@@ -282,7 +278,7 @@ final class Housekeeper<R> {
 
     /**
      * Counts and logs a failed attempt and gives up its creation slot. When nothing exists or is being made that
-     * could serve them (abandoned attempts do not count), fails the waiters now, with the cause, and returns true.
+     * could serve them ({@link #somethingCouldServe()}), fails the waiters now, with the cause, and returns true.
      */
     private boolean failed(Throwable failure, long attemptStart) {
         counters.creationFailures.incrementAndGet();
@@ -290,14 +286,31 @@ final class Housekeeper<R> {
         diagnostics.creationFailed(failure);
         creating.decrementAndGet();
         logCreationFailure(failure);
-        if (table.slotsInUse() - abandoned.get() > 0) {
+        if (somethingCouldServe()) {
             return false;
         }
         // Only those who were already waiting when this attempt started; later ones get an attempt of their own.
-        PoolException error = new PoolException("pool '" + name + "' has no resources and could not create one: "
+        PoolException error = new PoolException("pool '" + name + "' has no resource it can lend and could not create one: "
                 + failure + ". Check that the server is reachable and the credentials are right.", failure);
         queue.failOlderThan(attemptStart, error);
         return true;
+    }
+
+    /**
+     * Whether a waiter could still be served without a new creation succeeding: a creation under way that was not
+     * abandoned, or an entry that is not evicted (idle, or leased and coming back). An evicted entry is destroyed when
+     * it comes back, never lent, so it does not count: waiters are not held until their timeout for it.
+     */
+    private boolean somethingCouldServe() {
+        if (creating.get() > 0) {
+            return true; // counted until its entry is in the table, so nothing falls between the two
+        }
+        for (PooledEntry<R> entry : table.snapshot()) {
+            if (!entry.evicted()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The first failure of a streak is a WARNING; repeats are summarised at most every 30 s, not one line each. */

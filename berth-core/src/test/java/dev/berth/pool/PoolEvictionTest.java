@@ -118,4 +118,25 @@ class PoolEvictionTest {
         assertThat(factory.created).hasValue(1);
         assertThat(factory.live).isEmpty();
     }
+
+    /**
+     * An evicted resource still leased will be destroyed when it comes back, never lent: when creation fails too,
+     * waiters are told at once rather than held until their timeout for a resource they can never get.
+     */
+    @Test
+    void whenCreationFailsAnEvictedLeaseDoesNotHoldWaitersUntilTheirTimeout() throws Exception {
+        Pool<Resource> pool = pools.open(c -> c.maxSize(2));
+        try (Lease<Resource> held = pool.acquire()) {
+            pool.evict();
+            factory.createFailure.set(new IllegalStateException("password authentication failed"));
+
+            long start = System.nanoTime();
+            PoolException e = org.assertj.core.api.Assertions.catchThrowableOfType(PoolException.class, pool::acquire);
+            long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+            assertThat(e).hasMessageContaining("could not create one").hasMessageContaining("password authentication failed");
+            assertThat(waited).as("ms waited, against a 10 s acquire timeout").isLessThan(2_000);
+            assertThat(held.get().destroyed).as("the holder keeps its resource meanwhile").isFalse();
+        }
+    }
 }
