@@ -25,7 +25,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.postgresql.PGConnection;
 
 /** The data source with the pool engine on a real PostgreSQL (local or embedded, see {@link TestPostgres}). */
 class BerthDataSourceTest {
@@ -46,10 +45,6 @@ class BerthDataSourceTest {
                 .poolName(name + "-" + UUID.randomUUID().toString().substring(0, 8))
                 .maximumPoolSize(size)
                 .connectionTimeout(30_000);
-    }
-
-    private static int backendPid(Connection c) throws SQLException {
-        return c.unwrap(PGConnection.class).getBackendPID();
     }
 
     private static int serverConnectionsOf(Connection observer, String applicationName) throws SQLException {
@@ -108,7 +103,7 @@ class BerthDataSourceTest {
                     int n = i;
                     results.add(threads.submit(() -> {
                         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("select ? + 1")) {
-                            backends.add(backendPid(c));
+                            backends.add(Sessions.backendPid(c));
                             ps.setInt(1, n);
                             try (ResultSet rs = ps.executeQuery()) {
                                 rs.next();
@@ -191,14 +186,14 @@ class BerthDataSourceTest {
         try (BerthDataSource ds = pool("reset", 1).build()) {
             int pid;
             try (Connection c = ds.getConnection()) {
-                pid = backendPid(c);
+                pid = Sessions.backendPid(c);
                 c.setAutoCommit(false);
                 c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
                 c.setReadOnly(true);
                 c.setSchema("pg_catalog");
             }
             try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
-                assertThat(backendPid(c)).isEqualTo(pid);
+                assertThat(Sessions.backendPid(c)).isEqualTo(pid);
                 assertThat(c.getAutoCommit()).isTrue();
                 assertThat(c.isReadOnly()).isFalse();
                 try (ResultSet rs = s.executeQuery("SHOW transaction_isolation")) {
@@ -248,7 +243,7 @@ class BerthDataSourceTest {
         try (BerthDataSource ds = pool("killed", 1).build(); Connection observer = TestPostgres.plainConnection()) {
             int killed;
             try (Connection c = ds.getConnection()) {
-                killed = backendPid(c);
+                killed = Sessions.backendPid(c);
             }
             long destroyedBefore = ds.stats().destroyed();
             try (PreparedStatement kill = observer.prepareStatement("select pg_terminate_backend(?)")) {
@@ -266,7 +261,7 @@ class BerthDataSourceTest {
             try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select 7")) {
                 rs.next();
                 assertThat(rs.getInt(1)).isEqualTo(7);
-                assertThat(backendPid(c)).isNotEqualTo(killed);
+                assertThat(Sessions.backendPid(c)).isNotEqualTo(killed);
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> ds.stats().destroyed() > destroyedBefore);
         }
@@ -294,12 +289,12 @@ class BerthDataSourceTest {
         try (BerthDataSource ds = pool("aborted", 1).build()) {
             int aborted;
             try (Connection c = ds.getConnection()) {
-                aborted = backendPid(c);
+                aborted = Sessions.backendPid(c);
                 c.abort(Runnable::run);
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> ds.stats().destroyed() >= 1);
             try (Connection c = ds.getConnection()) {
-                assertThat(backendPid(c)).isNotEqualTo(aborted);
+                assertThat(Sessions.backendPid(c)).isNotEqualTo(aborted);
                 assertThat(c.isValid(1)).isTrue();
             }
         }
@@ -382,10 +377,10 @@ class BerthDataSourceTest {
         try (BerthDataSource ds = pool("evict", 2).build()) {
             int idlePid;
             try (Connection c = ds.getConnection()) {
-                idlePid = backendPid(c);
+                idlePid = Sessions.backendPid(c);
             }
             Connection borrowed = ds.getConnection();
-            int borrowedPid = backendPid(borrowed);
+            int borrowedPid = Sessions.backendPid(borrowed);
 
             ds.evict();
 
@@ -394,7 +389,7 @@ class BerthDataSourceTest {
             }
             borrowed.close();
             try (Connection c = ds.getConnection(); Connection observer = TestPostgres.plainConnection()) {
-                assertThat(backendPid(c)).isNotIn(idlePid, borrowedPid);
+                assertThat(Sessions.backendPid(c)).isNotIn(idlePid, borrowedPid);
                 await().atMost(Duration.ofSeconds(5)).until(() -> !serverHasBackend(observer, idlePid)
                         && !serverHasBackend(observer, borrowedPid));
             }
@@ -407,11 +402,11 @@ class BerthDataSourceTest {
         try (BerthDataSource ds = pool("soft-evict", 1).build()) {
             int before;
             try (Connection c = ds.getConnection()) {
-                before = backendPid(c);
+                before = Sessions.backendPid(c);
             }
             ds.softEvictConnections();
             try (Connection c = ds.getConnection()) {
-                assertThat(backendPid(c)).isNotEqualTo(before);
+                assertThat(Sessions.backendPid(c)).isNotEqualTo(before);
             }
         }
     }

@@ -13,7 +13,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -145,10 +144,10 @@ class CredentialsRejectedTest {
     @Test
     void connectionsOpenedBeforeThePasswordChangedKeepWorking(TestInfo test) throws SQLException {
         BerthDataSource dataSource = pool(test, PASSWORD, CONNECTION_TIMEOUT_MS);
-        Set<Integer> before = backendPidsOfEveryConnection(dataSource);
+        Set<Integer> before = Sessions.backendPidsOfEveryConnection(dataSource, POOL_SIZE);
 
         setServerPassword(ROTATED_PASSWORD);
-        Set<Integer> after = backendPidsOfEveryConnection(dataSource);
+        Set<Integer> after = Sessions.backendPidsOfEveryConnection(dataSource, POOL_SIZE);
 
         assertThat(before).hasSize(POOL_SIZE);
         assertThat(after).as("the same sessions serve after the password changed").isEqualTo(before);
@@ -159,7 +158,7 @@ class CredentialsRejectedTest {
     @Test
     void afterEvictNewConnectionsFailAtOnceWithTheServersReason(TestInfo test) throws SQLException {
         BerthDataSource dataSource = pool(test, PASSWORD, CONNECTION_TIMEOUT_MS);
-        backendPidsOfEveryConnection(dataSource);
+        Sessions.backendPidsOfEveryConnection(dataSource, POOL_SIZE);
         setServerPassword(ROTATED_PASSWORD);
 
         dataSource.evict();
@@ -182,7 +181,7 @@ class CredentialsRejectedTest {
     void whileAnEvictedConnectionIsStillBorrowedCallersFailAtOnceAllTheSame(TestInfo test) throws SQLException {
         long connectionTimeout = 1_500;
         BerthDataSource dataSource = pool(test, PASSWORD, connectionTimeout);
-        backendPidsOfEveryConnection(dataSource);
+        Sessions.backendPidsOfEveryConnection(dataSource, POOL_SIZE);
         try (Connection held = dataSource.getConnection()) {
             setServerPassword(ROTATED_PASSWORD);
             dataSource.evict();
@@ -198,7 +197,7 @@ class CredentialsRejectedTest {
             assertThat(failure.getSQLState()).isEqualTo("28P01");
             assertThat(failure.getMessage()).contains(SERVERS_REASON).contains("could not create one");
             assertThat(serverStateBelow(failure)).as("SQLSTATE of pgjdbc's error in the cause chain").isEqualTo("28P01");
-            assertThat(backendPid(held)).as("the borrowed session still works").isPositive();
+            assertThat(Sessions.backendPid(held)).as("the borrowed session still works").isPositive();
             System.out.printf("rotated password, after evict() with one connection still borrowed: getConnection() failed"
                     + " after %d ms (connectionTimeout %d ms): %s%n", took.toMillis(), connectionTimeout, failure.getMessage());
         }
@@ -211,7 +210,7 @@ class CredentialsRejectedTest {
     @Test
     void todayANewPasswordNeedsANewDataSource(TestInfo test) throws SQLException {
         BerthDataSource old = pool(test, PASSWORD, CONNECTION_TIMEOUT_MS);
-        Set<Integer> oldSessions = backendPidsOfEveryConnection(old);
+        Set<Integer> oldSessions = Sessions.backendPidsOfEveryConnection(old, POOL_SIZE);
         setServerPassword(ROTATED_PASSWORD);
 
         assertThatThrownBy(() -> old.setPassword(ROTATED_PASSWORD))
@@ -219,10 +218,10 @@ class CredentialsRejectedTest {
                 .hasMessageContaining("password cannot change")
                 .hasMessageNotContaining(ROTATED_PASSWORD);
         BerthDataSource replacement = pool(test, ROTATED_PASSWORD, CONNECTION_TIMEOUT_MS);
-        Set<Integer> newSessions = backendPidsOfEveryConnection(replacement);
+        Set<Integer> newSessions = Sessions.backendPidsOfEveryConnection(replacement, POOL_SIZE);
 
         assertThat(newSessions).hasSize(POOL_SIZE).doesNotContainAnyElementsOf(oldSessions);
-        assertThat(backendPidsOfEveryConnection(old)).as("the old pool's sessions until it is closed").isEqualTo(oldSessions);
+        assertThat(Sessions.backendPidsOfEveryConnection(old, POOL_SIZE)).as("the old pool's sessions until it is closed").isEqualTo(oldSessions);
         old.close();
         assertThat(old.stats().total()).isZero();
     }
@@ -246,34 +245,6 @@ class CredentialsRejectedTest {
     private static void setServerPassword(String password) throws SQLException {
         try (Connection admin = pair.primaryConnection(); Statement s = admin.createStatement()) {
             s.execute("alter role " + ROLE + " password '" + password + "'");
-        }
-    }
-
-    /** Borrows every connection at once (so each is a distinct session) and returns their backend pids. */
-    private static Set<Integer> backendPidsOfEveryConnection(BerthDataSource dataSource) throws SQLException {
-        List<Connection> borrowed = new ArrayList<>();
-        try {
-            Set<Integer> pids = new LinkedHashSet<>();
-            for (int i = 0; i < POOL_SIZE; i++) {
-                Connection c = dataSource.getConnection();
-                borrowed.add(c);
-                try (Statement s = c.createStatement(); var rs = s.executeQuery("select pg_backend_pid()")) {
-                    rs.next();
-                    pids.add(rs.getInt(1));
-                }
-            }
-            return pids;
-        } finally {
-            for (Connection c : borrowed) {
-                c.close();
-            }
-        }
-    }
-
-    private static int backendPid(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); var rs = s.executeQuery("select pg_backend_pid()")) {
-            rs.next();
-            return rs.getInt(1);
         }
     }
 

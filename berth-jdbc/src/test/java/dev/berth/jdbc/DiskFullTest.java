@@ -92,7 +92,7 @@ class DiskFullTest {
                 .connectionTimeout(CONNECTION_TIMEOUT_MS)
                 .validationTimeout(VALIDATION_TIMEOUT_MS)
                 .build();
-        sessions = backendPidsOfEveryConnection();
+        sessions = Sessions.backendPidsOfEveryConnection(dataSource, POOL_SIZE);
         assertThat(sessions).hasSize(POOL_SIZE);
     }
 
@@ -187,7 +187,7 @@ class DiskFullTest {
         Set<Integer> failedOn = new LinkedHashSet<>();
         fill.failed.forEach(insert -> failedOn.add(insert.pid));
 
-        Set<Integer> after = backendPidsOfEveryConnection();
+        Set<Integer> after = Sessions.backendPidsOfEveryConnection(dataSource, POOL_SIZE);
 
         assertThat(after).as("sessions after the failures").isEqualTo(sessions).containsAll(failedOn);
         assertThat(dataSource.stats().destroyed()).as("connections destroyed").isZero();
@@ -208,7 +208,7 @@ class DiskFullTest {
                 for (int round = 0; round < 20; round++) {
                     long id = ids.incrementAndGet();
                     try (Connection c = dataSource.getConnection()) {
-                        usedSessions.add(backendPid(c));
+                        usedSessions.add(Sessions.backendPid(c));
                         writeAndReadBack(c, id);
                         refused.addAndGet(insertIntoTheFullDiskIsRefused(c) ? 1 : 0);
                         writeAndReadBack(c, -id); // the same session, right after its 53100
@@ -237,7 +237,7 @@ class DiskFullTest {
         int rows;
         int pid;
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            pid = backendPid(c);
+            pid = Sessions.backendPid(c);
             rows = s.executeUpdate(FILL_BATCH);
             inserted = System.nanoTime();
         }
@@ -275,7 +275,7 @@ class DiskFullTest {
             for (int batch = 0; batch < MAX_BATCHES_PER_WRITER; batch++) {
                 long call = System.nanoTime();
                 try (Connection c = dataSource.getConnection()) {
-                    int pid = backendPid(c);
+                    int pid = Sessions.backendPid(c);
                     long statement = System.nanoTime();
                     try (Statement s = c.createStatement()) {
                         s.executeUpdate(FILL_BATCH);
@@ -326,31 +326,6 @@ class DiskFullTest {
                 return true;
             }
             throw e;
-        }
-    }
-
-    /** Borrows every connection at once (so each is a distinct session) and returns their backend pids. */
-    private static Set<Integer> backendPidsOfEveryConnection() throws SQLException {
-        List<Connection> borrowed = new ArrayList<>();
-        try {
-            Set<Integer> pids = new LinkedHashSet<>();
-            for (int i = 0; i < POOL_SIZE; i++) {
-                Connection c = dataSource.getConnection();
-                borrowed.add(c);
-                pids.add(backendPid(c));
-            }
-            return pids;
-        } finally {
-            for (Connection c : borrowed) {
-                c.close();
-            }
-        }
-    }
-
-    private static int backendPid(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select pg_backend_pid()")) {
-            rs.next();
-            return rs.getInt(1);
         }
     }
 

@@ -25,7 +25,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.postgresql.PGConnection;
 
 /**
  * What the fatal-error verdicts do to a real pool: connections destroyed or kept, and one pool-wide action per
@@ -57,10 +56,6 @@ class FatalErrorPoolTest {
                 .poolName(name + "-" + UUID.randomUUID().toString().substring(0, 8))
                 .maximumPoolSize(size)
                 .connectionTimeout(10_000);
-    }
-
-    private static int backendPid(Connection c) throws SQLException {
-        return c.unwrap(PGConnection.class).getBackendPID();
     }
 
     private static void execute(Connection c, String sql) throws SQLException {
@@ -95,7 +90,7 @@ class FatalErrorPoolTest {
             for (int i = 0; i < size; i++) {
                 borrowers.add(Thread.ofVirtual().start(() -> {
                     try (Connection c = ds.getConnection()) {
-                        oldPids.add(backendPid(c));
+                        oldPids.add(Sessions.backendPid(c));
                         borrowed.countDown();
                         killed.await();
                         for (int attempt = 0; attempt < 2; attempt++) { // the second use finds the connection closed
@@ -123,7 +118,7 @@ class FatalErrorPoolTest {
             assertThat(ds.fatalErrors().evictions()).isZero();
             try (Connection c = ds.getConnection()) {
                 execute(c, "select 1");
-                assertThat(backendPid(c)).isNotIn(oldPids);
+                assertThat(Sessions.backendPid(c)).isNotIn(oldPids);
             }
             // a connection the refill is making counts as leased until it is idle: nothing leaked means it settles
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -138,7 +133,7 @@ class FatalErrorPoolTest {
         try (BerthDataSource ds = pool("read-only-tx", 1).build()) {
             int pid;
             try (Connection c = ds.getConnection()) {
-                pid = backendPid(c);
+                pid = Sessions.backendPid(c);
                 c.setAutoCommit(false);
                 execute(c, "set transaction read only");
                 assertThatThrownBy(() -> execute(c, "insert into " + TABLE + " values ('refused')"))
@@ -147,7 +142,7 @@ class FatalErrorPoolTest {
             }
 
             try (Connection c = ds.getConnection()) {
-                assertThat(backendPid(c)).as("the same connection, kept").isEqualTo(pid);
+                assertThat(Sessions.backendPid(c)).as("the same connection, kept").isEqualTo(pid);
             }
             assertThat(ds.fatalErrors().evictions()).isZero();
             assertThat(ds.fatalErrors().revalidations()).isZero();
@@ -161,13 +156,13 @@ class FatalErrorPoolTest {
         try (BerthDataSource ds = pool("replica-like", 1).dataSourceProperty("options", "-c default_transaction_read_only=on").build()) {
             int pid;
             try (Connection c = ds.getConnection()) {
-                pid = backendPid(c);
+                pid = Sessions.backendPid(c);
                 assertThatThrownBy(() -> execute(c, "insert into " + TABLE + " values ('refused')"))
                         .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25006"));
             }
 
             try (Connection c = ds.getConnection()) {
-                assertThat(backendPid(c)).as("the same connection, kept").isEqualTo(pid);
+                assertThat(Sessions.backendPid(c)).as("the same connection, kept").isEqualTo(pid);
             }
             assertThat(ds.fatalErrors().evictions()).isZero();
         }
@@ -179,10 +174,10 @@ class FatalErrorPoolTest {
         // must not change. The server reports default_transaction_read_only either way; FailoverTest does it for real.
         try (BerthDataSource ds = pool("demoted", 2).build()) {
             Connection other = ds.getConnection();
-            int otherPid = backendPid(other);
+            int otherPid = Sessions.backendPid(other);
             int pid;
             try (Connection c = ds.getConnection()) {
-                pid = backendPid(c);
+                pid = Sessions.backendPid(c);
                 execute(c, "set default_transaction_read_only = on");
                 assertThatThrownBy(() -> execute(c, "insert into " + TABLE + " values ('refused')"))
                         .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25006"));
@@ -192,7 +187,7 @@ class FatalErrorPoolTest {
             assertThat(ds.fatalErrors().evictions()).isEqualTo(1);
             assertThat(ds.fatalErrors().revalidations()).isZero();
             try (Connection a = ds.getConnection(); Connection b = ds.getConnection()) {
-                assertThat(List.of(backendPid(a), backendPid(b))).doesNotContain(pid, otherPid);
+                assertThat(List.of(Sessions.backendPid(a), Sessions.backendPid(b))).doesNotContain(pid, otherPid);
             }
         }
     }
@@ -205,10 +200,10 @@ class FatalErrorPoolTest {
             execute(admin, "create table " + table + " (a int)");
             try {
                 Connection other = ds.getConnection();
-                int otherPid = backendPid(other);
+                int otherPid = Sessions.backendPid(other);
                 int pid;
                 try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("select * from " + table)) {
-                    pid = backendPid(c);
+                    pid = Sessions.backendPid(c);
                     c.setAutoCommit(false);
                     for (int i = 0; i < 3; i++) {
                         ps.executeQuery().close(); // prepared on the server, its result type fixed
@@ -223,7 +218,7 @@ class FatalErrorPoolTest {
                 other.close();
 
                 try (Connection a = ds.getConnection(); Connection b = ds.getConnection()) {
-                    List<Integer> pids = List.of(backendPid(a), backendPid(b));
+                    List<Integer> pids = List.of(Sessions.backendPid(a), Sessions.backendPid(b));
                     assertThat(pids).as("the failed connection was replaced").doesNotContain(pid);
                     assertThat(pids).as("the other one was kept").contains(otherPid);
                 }
@@ -256,20 +251,20 @@ class FatalErrorPoolTest {
             assertThat(ds.getFatalErrorRule()).isInstanceOf(DuplicateKeysEndTheConnection.class);
             int pid;
             try (Connection c = ds.getConnection()) {
-                pid = backendPid(c);
+                pid = Sessions.backendPid(c);
                 execute(c, "insert into " + TABLE + " values ('" + id + "')");
                 assertThatThrownBy(() -> execute(c, "insert into " + TABLE + " values ('" + id + "')"))
                         .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("23505"));
             }
 
             try (Connection c = ds.getConnection()) {
-                assertThat(backendPid(c)).as("the rule ended the connection").isNotEqualTo(pid);
-                pid = backendPid(c);
+                assertThat(Sessions.backendPid(c)).as("the rule ended the connection").isNotEqualTo(pid);
+                pid = Sessions.backendPid(c);
                 assertThatThrownBy(() -> execute(c, "select * from no_such_table_here"))
                         .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("42P01"));
             }
             try (Connection c = ds.getConnection()) {
-                assertThat(backendPid(c)).as("other errors are still not fatal").isEqualTo(pid);
+                assertThat(Sessions.backendPid(c)).as("other errors are still not fatal").isEqualTo(pid);
             }
         }
     }
