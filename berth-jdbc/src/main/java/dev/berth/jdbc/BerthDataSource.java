@@ -433,9 +433,10 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
 
     /**
      * The longest one connection attempt may take (default 10,000 ms). pgjdbc gets it as {@code connectTimeout} (in
-     * whole seconds, rounded up) unless the URL or a data source property sets it, and the pool enforces it itself: an attempt still running at the deadline counts as failed, its thread is
-     * interrupted, and a new attempt may start, so an attempt lost in a network partition or stuck on a server that
-     * accepts and never answers cannot keep the pool from refilling. Far above a healthy connect (TLS and
+     * whole seconds, rounded up) unless the URL or a data source property sets it, and the pool enforces it itself:
+     * an attempt still running at the deadline counts as failed, its thread is interrupted, and a new attempt may
+     * start, so an attempt lost in a network partition or stuck on a server that accepts and never answers cannot
+     * keep the pool from refilling. Far above a healthy connect (TLS and
      * authentication across a region take well under a second), short enough to give the slot back quickly.
      *
      * @param millis longest one connection attempt may take (positive)
