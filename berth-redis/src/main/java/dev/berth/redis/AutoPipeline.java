@@ -1,6 +1,7 @@
 package dev.berth.redis;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -27,6 +28,11 @@ import redis.clients.jedis.executors.CommandExecutor;
  * <p>Commands that change connection state or block (SELECT, WATCH, MULTI, SUBSCRIBE, BLPOP, CLIENT, ...)
  * never take this path: they run on a connection of their own, as without auto-pipelining.
  *
+ * <p>Time: a command has {@code acquireTimeout + socketTimeout} from the moment it is queued, whatever batch it
+ * lands in. A batch leases its connection for at most what its oldest command has left once the reply's
+ * {@code socketTimeout} is set aside, so a command queued behind a batch stuck on a dead connection is not then
+ * given a full acquire timeout of its own on top.
+ *
  * <p>Interrupts: a caller's interrupt never withdraws a command that may already be on the wire; the caller
  * waits for its reply and finds its interrupt status restored. A combiner clears its interrupt status while it
  * writes and reads for others, but an interrupt that arrives during that I/O closes the socket (that is what
@@ -45,12 +51,16 @@ final class AutoPipeline implements CommandExecutor {
     private static final int MAX_BATCHES_PER_TURN = 8;
 
     private final LeasingConnectionProvider connections;
+    private final long acquireNanos;
+    private final long socketNanos;
     private final Lane[] lanes;
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong commands = new AtomicLong();
 
-    AutoPipeline(LeasingConnectionProvider connections, int lanes) {
+    AutoPipeline(LeasingConnectionProvider connections, int lanes, Duration acquireTimeout, Duration socketTimeout) {
         this.connections = connections;
+        this.acquireNanos = acquireTimeout.toNanos();
+        this.socketNanos = socketTimeout.toNanos();
         this.lanes = new Lane[lanes];
         for (int i = 0; i < lanes; i++) {
             this.lanes[i] = new Lane();
@@ -72,7 +82,7 @@ final class AutoPipeline implements CommandExecutor {
                 return connection.executeCommand(command);
             }
         }
-        Pending<T> pending = new Pending<>(command, Thread.currentThread());
+        Pending<T> pending = new Pending<>(command, Thread.currentThread(), System.nanoTime() + acquireNanos + socketNanos);
         Lane lane = pick();
         lane.queue.add(pending);
         boolean interrupted = false;
@@ -134,7 +144,9 @@ final class AutoPipeline implements CommandExecutor {
         commands.addAndGet(batch.size());
         Connection connection;
         try {
-            connection = connections.lease(false, "auto-pipeline");
+            // what the oldest command has left once its reply's socketTimeout is set aside (zero: a free one or none)
+            long budget = Math.min(acquireNanos, batch.getFirst().deadline - socketNanos - System.nanoTime());
+            connection = connections.lease(false, "auto-pipeline", Duration.ofNanos(Math.max(0, budget)));
         } catch (RuntimeException e) {
             for (Pending<?> p : batch) {
                 p.fail(e);
@@ -194,13 +206,16 @@ final class AutoPipeline implements CommandExecutor {
     private static final class Pending<T> {
         final CommandObject<T> command;
         final Thread thread;
+        /** When this command's time is up ({@link System#nanoTime()}): queued plus acquireTimeout plus socketTimeout. */
+        final long deadline;
         private T value;
         private RuntimeException failure;
         volatile boolean done;
 
-        Pending(CommandObject<T> command, Thread thread) {
+        Pending(CommandObject<T> command, Thread thread, long deadline) {
             this.command = command;
             this.thread = thread;
+            this.deadline = deadline;
         }
 
         void complete(Object reply) {

@@ -19,9 +19,14 @@ final class LeasingConnectionProvider implements ConnectionProvider {
     }
 
     PooledConnection lease(boolean dedicated, String state) {
+        return lease(dedicated, state, pool.config().acquireTimeout());
+    }
+
+    /** Leases a connection, waiting at most {@code timeout} (zero: only one that is free now). */
+    PooledConnection lease(boolean dedicated, String state, java.time.Duration timeout) {
         Lease<PooledConnection> lease;
         try {
-            lease = pool.acquire();
+            lease = pool.acquire(timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PoolException("interrupted while waiting for a connection from Redis pool '"

@@ -60,7 +60,7 @@ public final class RedisPool implements AutoCloseable {
         PoolConfig config = b.poolConfig != null ? b.poolConfig : PoolConfig.builder().name("redis " + url.host() + ":" + url.port()).build();
         this.pool = Pool.open(config, factory);
         this.connections = new LeasingConnectionProvider(pool);
-        this.autoPipeline = b.autoPipelineLanes > 0 ? new AutoPipeline(connections, b.autoPipelineLanes) : null;
+        this.autoPipeline = b.autoPipelineLanes > 0 ? new AutoPipeline(connections, b.autoPipelineLanes, config.acquireTimeout(), b.socketTimeout) : null;
         var client = RedisClient.builder().connectionProvider(connections).clientConfig(factory.config());
         if (autoPipeline != null) {
             client.commandExecutor(autoPipeline);

@@ -25,16 +25,19 @@ import redis.clients.jedis.Jedis;
  * failure: no caller waits longer than its bound, every acknowledged write is in Redis, nothing stays leased or
  * waiting, and writes succeed again within a second of the network healing.
  *
- * <p>The bound of an auto-pipelined command is twice acquireTimeout + socketTimeout: it may queue behind the batch
- * its lane is sending (which leases a connection and waits for replies), then its own batch does the same.
+ * <p>The bound of an auto-pipelined command is acquireTimeout + socketTimeout from the moment it is queued, also when
+ * it queues behind a batch stuck on a dead connection: its own batch leases only for what is left of it.
  */
 class RedisFaultScenariosTest {
 
     private static final int CALLERS = 200;
     private static final Duration ACQUIRE_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(2);
-    /** What a loaded 2-core machine adds to a bound: scheduling 200 threads, the proxy's copying, GC. */
-    private static final long SLACK_MS = 1_500;
+    /**
+     * What a loaded 2-core machine adds to a bound: scheduling 200 threads, the proxy's copying, GC. Below the 5 s
+     * partition minus the bound, so a command held for the whole partition fails the test.
+     */
+    private static final long SLACK_MS = 500;
 
     private URI server;
     private FaultProxy proxy;
@@ -102,7 +105,7 @@ class RedisFaultScenariosTest {
         load.stop();
         long longest = TimeUnit.NANOSECONDS.toMillis(load.longest.get());
         long recovered = TimeUnit.NANOSECONDS.toMillis(load.recoveredAt.get() - load.healedAt);
-        long bound = 2 * (ACQUIRE_TIMEOUT.toMillis() + SOCKET_TIMEOUT.toMillis());
+        long bound = ACQUIRE_TIMEOUT.toMillis() + SOCKET_TIMEOUT.toMillis();
         System.out.printf("RedisFaultScenariosTest: %d writes acknowledged, %d failed, longest call %d ms (bound %d ms),"
                 + " recovered %d ms after healing%n", load.acknowledged.size(), load.failures.get(), longest, bound, recovered);
         assertThat(longest).as("the longest a caller waited, in ms").isLessThanOrEqualTo(bound + SLACK_MS);
