@@ -38,15 +38,6 @@ class BerthDataSourceTest {
         }
     }
 
-    private static BerthDataSourceBuilder pool(String name, int size) {
-        return BerthDataSource.builder()
-                .jdbcUrl(TestPostgres.jdbcUrl())
-                .username(TestPostgres.user())
-                .poolName(name + "-" + UUID.randomUUID().toString().substring(0, 8))
-                .maximumPoolSize(size)
-                .connectionTimeout(30_000);
-    }
-
     private static int serverConnectionsOf(Connection observer, String applicationName) throws SQLException {
         try (PreparedStatement ps = observer.prepareStatement("select count(*) from pg_stat_activity where application_name = ?")) {
             ps.setString(1, applicationName);
@@ -60,7 +51,7 @@ class BerthDataSourceTest {
     @Test
     void aPlainJdbcIdiomWorks() throws SQLException {
         String id = UUID.randomUUID().toString();
-        try (BerthDataSource ds = pool("idiom", 2).build()) {
+        try (BerthDataSource ds = Sessions.pool("idiom", 2).build()) {
             try (Connection c = ds.getConnection()) {
                 c.setAutoCommit(false);
                 try (PreparedStatement ps = c.prepareStatement("insert into berth_ds_test values (?)")) {
@@ -84,7 +75,7 @@ class BerthDataSourceTest {
     void twoThousandVirtualThreadsShareTenConnectionsAndTheServerNeverSeesMore() throws Exception {
         int poolSize = 10;
         int callers = 2_000;
-        try (BerthDataSource ds = pool("crowd", poolSize).build(); Connection observer = TestPostgres.plainConnection()) {
+        try (BerthDataSource ds = Sessions.pool("crowd", poolSize).build(); Connection observer = TestPostgres.plainConnection()) {
             Set<Integer> backends = ConcurrentHashMap.newKeySet();
             AtomicBoolean running = new AtomicBoolean(true);
             AtomicInteger mostSeen = new AtomicInteger();
@@ -129,7 +120,7 @@ class BerthDataSourceTest {
     @Test
     void underConcurrencyEveryBorrowerStartsCleanWhateverThePreviousOneLeftBehind() throws Exception {
         String marker = "dirty-" + UUID.randomUUID();
-        try (BerthDataSource ds = pool("dirty", 5).build()) {
+        try (BerthDataSource ds = Sessions.pool("dirty", 5).build()) {
             List<Future<?>> results = new ArrayList<>();
             try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (int i = 0; i < 1_000; i++) {
@@ -183,7 +174,7 @@ class BerthDataSourceTest {
 
     @Test
     void theNextBorrowerSeesTheConfiguredDefaults() throws SQLException {
-        try (BerthDataSource ds = pool("reset", 1).build()) {
+        try (BerthDataSource ds = Sessions.pool("reset", 1).build()) {
             int pid;
             try (Connection c = ds.getConnection()) {
                 pid = Sessions.backendPid(c);
@@ -208,7 +199,7 @@ class BerthDataSourceTest {
     @Test
     void anUncommittedInsertIsRolledBackWhenTheConnectionIsReturned() throws SQLException {
         String id = UUID.randomUUID().toString();
-        try (BerthDataSource ds = pool("rollback", 1).build()) {
+        try (BerthDataSource ds = Sessions.pool("rollback", 1).build()) {
             try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("insert into berth_ds_test values (?)")) {
                 c.setAutoCommit(false);
                 ps.setString(1, id);
@@ -226,7 +217,7 @@ class BerthDataSourceTest {
 
     @Test
     void statementsLeftOpenAreClosedOnReturn() throws SQLException {
-        try (BerthDataSource ds = pool("statements", 1).build()) {
+        try (BerthDataSource ds = Sessions.pool("statements", 1).build()) {
             Statement forgotten;
             ResultSet forgottenRows;
             try (Connection c = ds.getConnection()) {
@@ -240,7 +231,7 @@ class BerthDataSourceTest {
 
     @Test
     void aKilledBackendIsEvictedAndReplaced() throws SQLException {
-        try (BerthDataSource ds = pool("killed", 1).build(); Connection observer = TestPostgres.plainConnection()) {
+        try (BerthDataSource ds = Sessions.pool("killed", 1).build(); Connection observer = TestPostgres.plainConnection()) {
             int killed;
             try (Connection c = ds.getConnection()) {
                 killed = Sessions.backendPid(c);
@@ -269,7 +260,7 @@ class BerthDataSourceTest {
 
     @Test
     void anExhaustedPoolTimesOutWithATransientErrorNamingThePool() throws SQLException {
-        try (BerthDataSource ds = pool("exhausted", 1).connectionTimeout(300).build()) {
+        try (BerthDataSource ds = Sessions.pool("exhausted", 1).connectionTimeout(300).build()) {
             ds.start();
             // the short timeout is for the second borrow; the first must not race the connection's creation
             await().atMost(Duration.ofSeconds(10)).until(() -> ds.stats().idle() == 1);
@@ -286,7 +277,7 @@ class BerthDataSourceTest {
 
     @Test
     void anAbortedConnectionIsDestroyedAndReplaced() throws SQLException {
-        try (BerthDataSource ds = pool("aborted", 1).build()) {
+        try (BerthDataSource ds = Sessions.pool("aborted", 1).build()) {
             int aborted;
             try (Connection c = ds.getConnection()) {
                 aborted = Sessions.backendPid(c);
@@ -342,7 +333,7 @@ class BerthDataSourceTest {
 
     @Test
     void getConnectionAfterCloseFailsClearly() throws SQLException {
-        BerthDataSource ds = pool("closed", 1).build();
+        BerthDataSource ds = Sessions.pool("closed", 1).build();
         ds.getConnection().close();
         ds.close();
 
@@ -354,14 +345,14 @@ class BerthDataSourceTest {
 
     @Test
     void theConfiguredCredentialsMayBeRepeated() throws SQLException {
-        try (BerthDataSource ds = pool("credentials", 1).build(); Connection c = ds.getConnection(TestPostgres.user(), null)) {
+        try (BerthDataSource ds = Sessions.pool("credentials", 1).build(); Connection c = ds.getConnection(TestPostgres.user(), null)) {
             assertThat(c.isValid(1)).isTrue();
         }
     }
 
     @Test
     void statsCountBorrowsAndConnections() throws SQLException {
-        try (BerthDataSource ds = pool("stats", 2).minimumIdle(0).build()) {
+        try (BerthDataSource ds = Sessions.pool("stats", 2).minimumIdle(0).build()) {
             for (int i = 0; i < 3; i++) {
                 ds.getConnection().close();
             }
@@ -374,7 +365,7 @@ class BerthDataSourceTest {
 
     @Test
     void evictReplacesEveryConnectionWithANewServerSessionAndLeavesBorrowedOnesToTheirBorrower() throws Exception {
-        try (BerthDataSource ds = pool("evict", 2).build()) {
+        try (BerthDataSource ds = Sessions.pool("evict", 2).build()) {
             int idlePid;
             try (Connection c = ds.getConnection()) {
                 idlePid = Sessions.backendPid(c);
@@ -399,7 +390,7 @@ class BerthDataSourceTest {
 
     @Test
     void softEvictConnectionsIsHikariCpsNameForEvict() throws Exception {
-        try (BerthDataSource ds = pool("soft-evict", 1).build()) {
+        try (BerthDataSource ds = Sessions.pool("soft-evict", 1).build()) {
             int before;
             try (Connection c = ds.getConnection()) {
                 before = Sessions.backendPid(c);

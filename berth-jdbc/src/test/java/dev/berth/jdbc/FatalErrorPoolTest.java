@@ -49,15 +49,6 @@ class FatalErrorPoolTest {
         }
     }
 
-    private static BerthDataSourceBuilder pool(String name, int size) {
-        return BerthDataSource.builder()
-                .jdbcUrl(TestPostgres.jdbcUrl())
-                .username(TestPostgres.user())
-                .poolName(name + "-" + UUID.randomUUID().toString().substring(0, 8))
-                .maximumPoolSize(size)
-                .connectionTimeout(10_000);
-    }
-
     private static void execute(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute(sql);
@@ -81,7 +72,7 @@ class FatalErrorPoolTest {
     @Test
     void backendsTerminatedUnderEveryBorrowerMakeThePoolRevalidateOnce() throws Exception {
         int size = 20;
-        try (BerthDataSource ds = pool("storm", size).build()) {
+        try (BerthDataSource ds = Sessions.pool("storm", size).build()) {
             CountDownLatch borrowed = new CountDownLatch(size);
             CountDownLatch killed = new CountDownLatch(1);
             AtomicInteger failures = new AtomicInteger();
@@ -130,7 +121,7 @@ class FatalErrorPoolTest {
 
     @Test
     void aWriteRefusedByTheBorrowersReadOnlyTransactionKeepsTheConnectionAndThePool() throws SQLException {
-        try (BerthDataSource ds = pool("read-only-tx", 1).build()) {
+        try (BerthDataSource ds = Sessions.pool("read-only-tx", 1).build()) {
             int pid;
             try (Connection c = ds.getConnection()) {
                 pid = Sessions.backendPid(c);
@@ -153,7 +144,7 @@ class FatalErrorPoolTest {
     void aWriteRefusedByAServerThatWasReadOnlyWhenTheConnectionOpenedKeepsTheConnectionAndThePool() throws SQLException {
         // a pool on a replica that is not configured readOnly (as Database's replica pools are not); the session option
         // makes the shared server read-only for these connections only, as a hot standby is for all of them
-        try (BerthDataSource ds = pool("replica-like", 1).dataSourceProperty("options", "-c default_transaction_read_only=on").build()) {
+        try (BerthDataSource ds = Sessions.pool("replica-like", 1).dataSourceProperty("options", "-c default_transaction_read_only=on").build()) {
             int pid;
             try (Connection c = ds.getConnection()) {
                 pid = Sessions.backendPid(c);
@@ -172,7 +163,7 @@ class FatalErrorPoolTest {
     void aWriteRefusedWhileTheServerReportsItselfReadOnlyRetiresEveryConnection() throws SQLException {
         // The session-level SET stands in for ALTER SYSTEM on a primary being demoted: the shared server's configuration
         // must not change. The server reports default_transaction_read_only either way; FailoverTest does it for real.
-        try (BerthDataSource ds = pool("demoted", 2).build()) {
+        try (BerthDataSource ds = Sessions.pool("demoted", 2).build()) {
             Connection other = ds.getConnection();
             int otherPid = Sessions.backendPid(other);
             int pid;
@@ -196,7 +187,7 @@ class FatalErrorPoolTest {
     void aCachedPlanWhoseResultTypeChangedCondemnsOnlyThatConnection() throws SQLException {
         String table = TABLE + "_plan";
         try (Connection admin = TestPostgres.plainConnection();
-             BerthDataSource ds = pool("cached-plan", 2).dataSourceProperty("prepareThreshold", 1).build()) {
+             BerthDataSource ds = Sessions.pool("cached-plan", 2).dataSourceProperty("prepareThreshold", 1).build()) {
             execute(admin, "create table " + table + " (a int)");
             try {
                 Connection other = ds.getConnection();

@@ -1,5 +1,6 @@
 package dev.berth.jdbc;
 
+import dev.berth.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -8,12 +9,27 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import javax.sql.DataSource;
 
-/** Which PostgreSQL sessions (backend pids) a test's connections are: the shared helpers of the jdbc tests. */
+/** Helpers shared by the jdbc tests: a pool on the test PostgreSQL, and which sessions (backend pids) it lends. */
 final class Sessions {
 
     private Sessions() {
+    }
+
+    /**
+     * @param name the start of the pool's name (a random suffix keeps pools of repeated runs apart in
+     *     {@code pg_stat_activity})
+     * @param size the pool's maximum size
+     * @return a builder for a data source on the test PostgreSQL ({@link TestPostgres})
+     */
+    static BerthDataSourceBuilder pool(String name, int size) {
+        return BerthDataSource.builder()
+                .jdbcUrl(TestPostgres.jdbcUrl())
+                .username(TestPostgres.user())
+                .poolName(name + "-" + UUID.randomUUID().toString().substring(0, 8))
+                .maximumPoolSize(size);
     }
 
     /** @return the backend pid of the session behind {@code c}, asked of the server */
