@@ -523,6 +523,31 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
      */
     public void setFatalErrorRuleClassName(String className) { setFatalErrorRule(PropertyNames.newFatalErrorRule(className)); }
 
+    /**
+     * Credentials that rotate while the pool runs: the provider is asked for the user name and password of each new
+     * connection (see {@link CredentialsProvider}, with an example of a token that expires). Rotated credentials
+     * apply to new connections; {@link #evict()} moves the pool to them at once. A password set as well (the setter,
+     * the URL or {@code dataSource.password}) is an error at start: one source of secrets.
+     *
+     * @param provider asked once per connection the pool opens
+     */
+    public void setCredentialsProvider(CredentialsProvider provider) {
+        java.util.Objects.requireNonNull(provider, "credentialsProvider must not be null; leave it unset to use username and password");
+        set("credentialsProvider", s -> s.credentialsProvider = provider);
+    }
+    /** @return the provider of each new connection's credentials, or {@code null} when they are static */
+    public CredentialsProvider getCredentialsProvider() { return get(s -> s.credentialsProvider); }
+
+    /**
+     * Sets the {@linkplain #setCredentialsProvider credentials provider} by class name, for configuration files
+     * (property {@code credentialsProviderClassName}): a public class implementing {@link CredentialsProvider} with a
+     * public no-argument constructor, instantiated once, now.
+     *
+     * @param className the provider's fully qualified class name
+     * @throws IllegalArgumentException when the class is missing, is no {@link CredentialsProvider}, or cannot be made
+     */
+    public void setCredentialsProviderClassName(String className) { setCredentialsProvider(PropertyNames.newCredentialsProvider(className)); }
+
     /** @param poolName names the pool in errors, stats and {@code application_name} (default "berth-jdbc-N") */
     public void setPoolName(String poolName) { set("poolName", s -> s.poolName = poolName); }
     /** @return the pool's name; {@code null} before start unless set */

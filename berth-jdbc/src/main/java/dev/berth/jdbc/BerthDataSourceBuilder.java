@@ -50,12 +50,14 @@ public final class BerthDataSourceBuilder {
     public BerthDataSourceBuilder keepaliveTime(long millis) { target().setKeepaliveTime(millis); return this; }
     /** @param millis see {@link BerthDataSource#setValidationTimeout}; @return this builder */
     public BerthDataSourceBuilder validationTimeout(long millis) { target().setValidationTimeout(millis); return this; }
-    /** @see BerthDataSource#setCreateTimeout(long) @param millis longest one connection attempt may take @return this builder */
+    /** @param millis see {@link BerthDataSource#setCreateTimeout}; @return this builder */
     public BerthDataSourceBuilder createTimeout(long millis) { target().setCreateTimeout(millis); return this; }
     /** @param millis see {@link BerthDataSource#setLeakDetectionThreshold} (stored only, for now); @return this builder */
     public BerthDataSourceBuilder leakDetectionThreshold(long millis) { target().setLeakDetectionThreshold(millis); return this; }
     /** @param rule see {@link BerthDataSource#setFatalErrorRule}; @return this builder */
     public BerthDataSourceBuilder fatalErrorRule(FatalErrorRule rule) { target().setFatalErrorRule(rule); return this; }
+    /** @param provider see {@link BerthDataSource#setCredentialsProvider}; @return this builder */
+    public BerthDataSourceBuilder credentialsProvider(CredentialsProvider provider) { target().setCredentialsProvider(provider); return this; }
     /** @param name see {@link BerthDataSource#setPoolName}; @return this builder */
     public BerthDataSourceBuilder poolName(String name) { target().setPoolName(name); return this; }
     /** @param autoCommit see {@link BerthDataSource#setAutoCommit}; @return this builder */

@@ -61,11 +61,13 @@ final class PgConnectionFactory implements ResourceFactory<PhysicalConnection> {
 
     @Override
     public PhysicalConnection create() throws SQLException {
+        CredentialsProvider.Credentials credentials = settings.credentialsProvider == null ? null : askProvider();
+        Secrets secrets = credentials == null ? this.secrets : this.secrets.and(credentials.password());
         Connection connection = null;
         try {
-            connection = settings.dataSource != null
-                    ? settings.dataSource.getConnection()
-                    : DRIVER.connect(settings.jdbcUrl, driverProperties);
+            connection = credentials == null
+                    ? (settings.dataSource != null ? settings.dataSource.getConnection() : DRIVER.connect(settings.jdbcUrl, driverProperties))
+                    : connectAs(credentials);
             if (connection == null) {
                 throw new SQLException("pgjdbc does not accept jdbcUrl " + PostgresUrl.mask(settings.jdbcUrl)
                         + "; use jdbc:postgresql://host:5432/db or postgres://user:password@host:5432/db", "08001");
@@ -80,6 +82,40 @@ final class PgConnectionFactory implements ResourceFactory<PhysicalConnection> {
             }
             throw (RuntimeException) clean;
         }
+    }
+
+    /** The provider's credentials for this attempt; its failure, or a null answer, fails the attempt. */
+    private CredentialsProvider.Credentials askProvider() throws SQLException {
+        CredentialsProvider.Credentials credentials;
+        try {
+            credentials = settings.credentialsProvider.credentials();
+        } catch (Exception e) {
+            throw new SQLException("credentialsProvider " + settings.credentialsProvider.getClass().getName() + " failed"
+                    + " for a new connection of pool " + settings.poolNameOrDefault() + ": " + e.getClass().getName()
+                    + "; fix the provider (its failure is the cause)", "08001", e);
+        }
+        if (credentials == null) {
+            throw new SQLException("credentialsProvider " + settings.credentialsProvider.getClass().getName()
+                    + " returned null for a new connection of pool " + settings.poolNameOrDefault()
+                    + "; it must return Credentials (a null password means none)", "08001");
+        }
+        return credentials;
+    }
+
+    /** Opens a connection with the provider's credentials, the configured user name where it names none. */
+    private Connection connectAs(CredentialsProvider.Credentials credentials) throws SQLException {
+        String user = credentials.username() != null ? credentials.username() : settings.effectiveUser();
+        if (settings.dataSource != null) {
+            return settings.dataSource.getConnection(user, credentials.password());
+        }
+        Properties properties = (Properties) driverProperties.clone();
+        if (user != null) {
+            properties.setProperty("user", user);
+        }
+        if (credentials.password() != null) {
+            properties.setProperty("password", credentials.password());
+        }
+        return DRIVER.connect(settings.jdbcUrl, properties);
     }
 
     private void configure(Connection connection) throws SQLException {

@@ -37,6 +37,7 @@ final class PropertyNames {
             Map.entry("schema", BerthDataSource::setSchema),
             Map.entry("connectionInitSql", BerthDataSource::setConnectionInitSql),
             Map.entry("fatalErrorRuleClassName", BerthDataSource::setFatalErrorRuleClassName),
+            Map.entry("credentialsProviderClassName", BerthDataSource::setCredentialsProviderClassName),
             Map.entry("driverClassName", BerthDataSource::setDriverClassName)));
 
     private PropertyNames() {
@@ -94,9 +95,18 @@ final class PropertyNames {
 
     /** Loads and instantiates a {@link FatalErrorRule} by class name, with errors that say what to fix. */
     static FatalErrorRule newFatalErrorRule(String className) {
+        return newInstance("fatalErrorRuleClassName", FatalErrorRule.class, className, ", or leave it unset for the standard rule");
+    }
+
+    /** Loads and instantiates a {@link CredentialsProvider} by class name, with errors that say what to fix. */
+    static CredentialsProvider newCredentialsProvider(String className) {
+        return newInstance("credentialsProviderClassName", CredentialsProvider.class, className,
+                ", or leave it unset to use username and password");
+    }
+
+    private static <T> T newInstance(String setting, Class<T> kind, String className, String orElse) {
         if (className == null || className.isBlank()) {
-            throw new IllegalArgumentException("fatalErrorRuleClassName is empty; name a class that implements "
-                    + FatalErrorRule.class.getName() + ", or leave it unset for the standard rule");
+            throw new IllegalArgumentException(setting + " is empty; name a class that implements " + kind.getName() + orElse);
         }
         String name = className.strip();
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
@@ -104,21 +114,21 @@ final class PropertyNames {
         try {
             type = Class.forName(name, true, loader != null ? loader : PropertyNames.class.getClassLoader());
         } catch (ClassNotFoundException | LinkageError e) {
-            throw new IllegalArgumentException("fatalErrorRuleClassName is \"" + name + "\" but no such class can be loaded ("
+            throw new IllegalArgumentException(setting + " is \"" + name + "\" but no such class can be loaded ("
                     + e + "); check the name and that its jar is on the class path", e);
         }
-        if (!FatalErrorRule.class.isAssignableFrom(type)) {
-            throw new IllegalArgumentException("fatalErrorRuleClassName is \"" + name + "\" but that class does not implement "
-                    + FatalErrorRule.class.getName());
+        if (!kind.isAssignableFrom(type)) {
+            throw new IllegalArgumentException(setting + " is \"" + name + "\" but that class does not implement "
+                    + kind.getName());
         }
         try {
-            return (FatalErrorRule) type.getConstructor().newInstance();
+            return kind.cast(type.getConstructor().newInstance());
         } catch (NoSuchMethodException e) {
-            throw new IllegalArgumentException("fatalErrorRuleClassName is \"" + name
+            throw new IllegalArgumentException(setting + " is \"" + name
                     + "\" but that class has no public no-argument constructor; add one", e);
         } catch (ReflectiveOperationException | RuntimeException e) {
             Throwable cause = e instanceof java.lang.reflect.InvocationTargetException ite ? ite.getCause() : e;
-            throw new IllegalArgumentException("fatalErrorRuleClassName is \"" + name + "\" but making one failed: " + cause
+            throw new IllegalArgumentException(setting + " is \"" + name + "\" but making one failed: " + cause
                     + "; the class must be public with a public no-argument constructor that succeeds", cause);
         }
     }

@@ -22,6 +22,13 @@ final class Secrets {
                 .toList();
     }
 
+    /** @return these secrets and {@code another} (a password a provider gave for one connection) */
+    Secrets and(String another) {
+        java.util.List<String> all = new java.util.ArrayList<>(secrets);
+        all.add(another);
+        return new Secrets(all.toArray(String[]::new));
+    }
+
     /** @return the text with every secret and every URL password replaced by {@code ***} */
     String mask(String text) {
         if (text == null) {

@@ -50,6 +50,8 @@ final class Settings implements Cloneable {
     boolean callSites = true;
     dev.berth.pool.PoolListener poolListener = dev.berth.pool.PoolListener.NONE;
     FatalErrorRule fatalErrorRule = FatalErrorRule.standard();
+    /** Asked for the user name and password of each new connection; {@code null}: the static ones. */
+    CredentialsProvider credentialsProvider;
     String poolName;
     boolean autoCommit = true;
     boolean readOnly;
@@ -118,6 +120,12 @@ final class Settings implements Cloneable {
         Checks.positiveMillis("connectionTimeout", connectionTimeout);
         Checks.positiveMillis("validationTimeout", validationTimeout);
         Checks.positiveMillis("createTimeout", createTimeout);
+        if (credentialsProvider != null && (password != null || urlPassword != null
+                || dataSourceProperties.getProperty("password") != null)) {
+            throw new IllegalArgumentException("a password is set (" + (password != null ? "password"
+                    : urlPassword != null ? "in jdbcUrl" : "dataSource.password") + ") and so is credentialsProvider, which"
+                    + " supplies the password of every new connection; remove the password, or the provider");
+        }
     }
 
     String poolNameOrDefault() {
@@ -166,7 +174,8 @@ final class Settings implements Cloneable {
     @Override
     public String toString() {
         return "jdbcUrl=" + PostgresUrl.mask(jdbcUrl) + ", username=" + effectiveUser()
-                + ", password=" + (effectivePassword() == null ? "<none>" : "<masked>")
+                + ", password=" + (credentialsProvider != null ? "<from credentialsProvider>"
+                        : effectivePassword() == null ? "<none>" : "<masked>")
                 + ", maximumPoolSize=" + maximumPoolSize + ", minimumIdle=" + effectiveMinimumIdle()
                 + ", connectionTimeout=" + connectionTimeout + ", idleTimeout=" + idleTimeout
                 + ", maxLifetime=" + maxLifetime + ", keepaliveTime=" + keepaliveTime

@@ -215,6 +215,27 @@ class BerthDataSourceSettingsTest {
                 .hasMessage("fatalErrorRuleClassName is \"java.lang.String\" but that class does not implement dev.berth.jdbc.FatalErrorRule");
     }
 
+    /** A provider named in a properties file; public with a no-argument constructor, as the property requires. */
+    public static final class FixedCredentials implements CredentialsProvider {
+        @Override
+        public Credentials credentials() {
+            return new Credentials("app", "from-a-file-provider");
+        }
+    }
+
+    @Test
+    void aCredentialsProviderIsTakenByClassNameAndABadOneIsRefusedNamingIt() {
+        Properties named = new Properties();
+        named.setProperty("jdbcUrl", URL);
+        named.setProperty("credentialsProviderClassName", FixedCredentials.class.getName());
+        assertThat(new BerthDataSource(named).getCredentialsProvider()).isInstanceOf(FixedCredentials.class);
+
+        Properties notAProvider = new Properties();
+        notAProvider.setProperty("credentialsProviderClassName", "java.lang.String");
+        assertThatThrownBy(() -> new BerthDataSource(notAProvider)).hasMessage("credentialsProviderClassName is"
+                + " \"java.lang.String\" but that class does not implement dev.berth.jdbc.CredentialsProvider");
+    }
+
     @Test
     void builderCannotBeReusedAfterBuild() {
         BerthDataSourceBuilder builder = BerthDataSource.builder().jdbcUrl(URL);

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.TestInfo;
  * well under {@code createTimeout} and {@code connectionTimeout}, with the server's reason and SQLSTATE, and the
  * password appears nowhere. A password changed on the server (rotation) does not touch open sessions, since
  * PostgreSQL checks passwords only at login; only new connections fail, after {@code evict()} or as the pool replaces
- * connections. berth cannot take a new password while running (issue 18): today a rotation means a new data source.
+ * connections. A static password cannot change while the pool runs: a rotation needs a {@link CredentialsProvider}
+ * ({@code CredentialsProviderTest}) or a new data source.
  */
 class CredentialsRejectedTest {
 
@@ -204,7 +205,7 @@ class CredentialsRejectedTest {
     }
 
     /**
-     * What a user must do today (issue 18 will add rotating credentials): the settings are frozen once the pool runs,
+     * Without a {@link CredentialsProvider} (see {@code CredentialsProviderTest}): the settings are frozen once the pool runs,
      * so the new password goes to a new data source; the old one's open sessions keep serving until it is closed.
      */
     @Test
