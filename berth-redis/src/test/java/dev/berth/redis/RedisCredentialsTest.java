@@ -8,10 +8,12 @@ import dev.berth.pool.PoolConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,6 +32,7 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.DefaultRedisCredentials;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisCredentials;
 
 /**
@@ -166,53 +169,32 @@ class RedisCredentialsTest {
             await().atMost(WAIT).until(() -> redis.stats().total() == 8);
             assertThat(refusedLogins(admin)).as("logins the server refused before the test").isZero();
 
-            AtomicBoolean stop = new AtomicBoolean();
-            LongAdder done = new LongAdder();
-            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
             Set<Long> before;
             long createdAtSwitch;
             long evictToReplacedMillis;
-            long doneBeforeSwitch;
             long doneDuringReplacement;
-            try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
-                for (int i = 0; i < 200; i++) {
-                    String key = "rotation:" + i;
-                    threads.submit(() -> {
-                        for (long n = 1; !stop.get(); n++) {
-                            try {
-                                redis.client().set(key, Long.toString(n));
-                                String read = redis.client().get(key);
-                                if (!Long.toString(n).equals(read)) {
-                                    throw new AssertionError(key + " read " + read + " after writing " + n);
-                                }
-                                done.increment();
-                            } catch (Throwable t) {
-                                failures.add(t);
-                            }
-                        }
-                    });
-                }
-                await().atMost(WAIT).until(() -> done.sum() >= 2_000);
+            Load load = new Load(redis.client(), 200);
+            try (load) {   // stops the load whatever fails, or the threads would run on
+                await().atMost(WAIT).until(() -> load.done.sum() >= 2_000);
                 before = pooledClientIds(admin, adminId);
                 assertThat(before).as("pool connections on the server before the rotation").hasSize(8);
 
                 admin.aclSetUser(USER, "resetpass", ">" + ROTATED);
                 provider.current().set(new Login(USER, ROTATED));
                 createdAtSwitch = redis.stats().created();
-                doneBeforeSwitch = done.sum();
+                long doneBeforeSwitch = load.done.sum();
                 long evicted = System.nanoTime();
                 redis.evict();
 
                 await().atMost(WAIT).untilAsserted(() -> assertThat(pooledClientIds(admin, adminId))
                         .as("pool connections on the server after evict()").hasSize(8).doesNotContainAnyElementsOf(before));
                 evictToReplacedMillis = (System.nanoTime() - evicted) / 1_000_000;
-                doneDuringReplacement = done.sum() - doneBeforeSwitch;
-                long replaced = done.sum();
-                await().atMost(WAIT).until(() -> done.sum() >= replaced + 2_000); // load runs on the new connections
-                stop.set(true);
+                doneDuringReplacement = load.done.sum() - doneBeforeSwitch;
+                long replaced = load.done.sum();
+                await().atMost(WAIT).until(() -> load.done.sum() >= replaced + 2_000); // load runs on the new connections
             }
 
-            assertThat(failures).as("requests that failed (of %d)", done.sum()).isEmpty();
+            assertThat(load.failures).as("requests that failed (of %d)", load.done.sum()).isEmpty();
             assertThat(createdAtSwitch).as("connections made before the provider switched").isEqualTo(8);
             assertThat(redis.stats().created()).as("connections made in all").isEqualTo(16);
             assertThat(provider.asks()).as("provider asked once per new connection").hasValue(16);
@@ -229,7 +211,7 @@ class RedisCredentialsTest {
             assertNoSecretIn(redis, List.of());
             System.out.printf("rotation under load: %d requests (SET+GET), 0 failed; %d completed between evict() and "
                             + "all 8 connections replaced (%d ms); %d connections made, provider asked %d times%n",
-                    done.sum(), doneDuringReplacement, evictToReplacedMillis, redis.stats().created(), provider.asks().get());
+                    load.done.sum(), doneDuringReplacement, evictToReplacedMillis, redis.stats().created(), provider.asks().get());
         }
     }
 
@@ -299,6 +281,41 @@ class RedisCredentialsTest {
                 .hasMessageContaining("credentials(" + Login.class.getName() + ")")
                 .hasMessageContaining("take the user and password out of the URL (redis://127.0.0.1:6390/2)")
                 .hasMessageNotContainingAny(SECRETS.toArray(String[]::new));
+    }
+
+    /** Callers doing SET then GET of a key of their own through the (auto-pipelined) client, each on a virtual thread, until closed. */
+    private static final class Load implements AutoCloseable {
+        final LongAdder done = new LongAdder();
+        final Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+
+        Load(RedisClient client, int callers) {
+            for (int i = 0; i < callers; i++) {
+                String key = "rotation:" + i;
+                threads.submit(() -> {
+                    for (long n = 1; !stop.get(); n++) {
+                        try {
+                            client.set(key, Long.toString(n));
+                            String read = client.get(key);
+                            if (!Long.toString(n).equals(read)) {
+                                throw new AssertionError(key + " read " + read + " after writing " + n);
+                            }
+                            done.increment();
+                        } catch (Throwable t) {
+                            failures.add(t);
+                        }
+                    }
+                });
+            }
+        }
+
+        /** Stops the callers and waits until each has finished its request. */
+        @Override
+        public void close() {
+            stop.set(true);
+            threads.close();
+        }
     }
 
     private static Throwable catchFailure(Runnable command) {
