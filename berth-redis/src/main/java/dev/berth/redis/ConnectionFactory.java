@@ -3,6 +3,7 @@ package dev.berth.redis;
 import dev.berth.pool.ResourceFactory;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocketFactory;
 import redis.clients.jedis.CommandArguments;
@@ -11,6 +12,8 @@ import redis.clients.jedis.DefaultJedisSocketFactory;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.Protocol;
+import redis.clients.jedis.RedisCredentials;
+import redis.clients.jedis.RedisCredentialsProvider;
 import redis.clients.jedis.exceptions.JedisException;
 
 /** Makes, pings, resets and closes Redis connections for berth's pool. */
@@ -19,10 +22,13 @@ final class ConnectionFactory implements ResourceFactory<PooledConnection> {
     private final JedisClientConfig config;
     private final HostAndPort address;
     private final int socketTimeoutMillis;
+    /** Asked once per new connection; {@code null} when the URL's credentials (already in {@link #config}) serve. */
+    private final Supplier<? extends RedisCredentials> credentials;
 
-    ConnectionFactory(RedisUrl url, JedisClientConfig config) {
+    ConnectionFactory(RedisUrl url, JedisClientConfig config, Supplier<? extends RedisCredentials> credentials) {
         this.url = url;
         this.config = config;
+        this.credentials = credentials;
         this.address = new HostAndPort(url.host(), url.port());
         this.socketTimeoutMillis = config.getSocketTimeoutMillis();
     }
@@ -66,14 +72,59 @@ final class ConnectionFactory implements ResourceFactory<PooledConnection> {
         return url;
     }
 
-    /** A connection outside the pool (pub/sub's dedicated one), with its own socket settings. */
+    /**
+     * A connection outside the pool (pub/sub's dedicated one), with its own socket settings. With a credentials
+     * provider, it is asked here, before the socket opens: a failing provider costs no connection, and Jedis (which
+     * closes the socket only on its own exceptions) never sees it.
+     */
     PooledConnection connect(JedisClientConfig custom) {
+        JedisClientConfig login = credentials == null ? custom
+                : DefaultJedisClientConfig.builder().from(custom).credentials(askCredentials()).build();
         try {
-            return new PooledConnection(new DefaultJedisSocketFactory(address, custom), custom, url.toString());
+            return new PooledConnection(new DefaultJedisSocketFactory(address, login), login, url.toString());
         } catch (JedisException e) {
             throw new RedisConnectException("could not connect to Redis at " + url + ": " + stripPeriod(e.getMessage())
-                    + "; check that the server runs, the address is right and the credentials are valid", e);
+                    + "; check that the server runs, the address is right and "
+                    + (credentials == null ? "the credentials are valid"
+                            : "the credentials provider " + describe(credentials) + " returns valid ones"), e);
         }
+    }
+
+    /** One answer of the provider, for one new connection; a failure or null is that connection's creation failure. */
+    private RedisCredentials askCredentials() {
+        RedisCredentials answer;
+        try {
+            if (credentials instanceof RedisCredentialsProvider jedisProvider) { // Jedis's own lifecycle hooks
+                jedisProvider.prepare();
+                try {
+                    answer = jedisProvider.get();
+                } finally {
+                    jedisProvider.cleanUp();
+                }
+            } else {
+                answer = credentials.get();
+            }
+        } catch (RuntimeException e) {
+            throw new RedisConnectException("could not connect to Redis at " + url + ": the credentials provider "
+                    + describe(credentials) + " failed with " + e + "; it is asked for each new connection, so new "
+                    + "connections fail until it answers again (open ones keep working)", e);
+        }
+        if (answer == null) {
+            throw new RedisConnectException("could not connect to Redis at " + url + ": the credentials provider "
+                    + describe(credentials) + " returned null; it must return the user and password (or token) for "
+                    + "each new connection", null);
+        }
+        return answer;
+    }
+
+    /**
+     * Names a provider by its class, never by {@code toString()}: a record or a Jedis provider would print the
+     * secret it holds. A lambda's hidden-class suffix ({@code /0x...}) is dropped; its enclosing class remains.
+     */
+    static String describe(Supplier<?> provider) {
+        String name = provider.getClass().getName();
+        int hidden = name.indexOf('/');
+        return hidden < 0 ? name : name.substring(0, hidden);
     }
 
     private static String stripPeriod(String message) {

@@ -14,10 +14,12 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLSocketFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisCredentials;
 import redis.clients.jedis.Transaction;
 import redis.clients.jedis.providers.ConnectionProvider;
 
@@ -39,13 +41,16 @@ import redis.clients.jedis.providers.ConnectionProvider;
  *
  * <p>Pool settings are berth's {@link PoolConfig}: max connections, acquire timeout, validation by PING for
  * connections idle longer than {@link PoolConfig#validateAfterIdle()}, recycling after
- * {@link PoolConfig#maxLifetime()}, keepalive PINGs every {@link PoolConfig#keepaliveTime()}. Credentials
- * from the URL never appear in {@link #toString()} or in error messages.
+ * {@link PoolConfig#maxLifetime()}, keepalive PINGs every {@link PoolConfig#keepaliveTime()}. Credentials,
+ * from the URL or from a {@linkplain Builder#credentials provider}, never appear in {@link #toString()}, in
+ * {@link #report()} or in error messages.
  *
  * <p>Thread-safe: every method may be called from any number of (virtual) threads at once.
  */
 public final class RedisPool implements AutoCloseable {
     private final RedisUrl url;
+    /** Empty, or which provider the credentials come from (its class, never its {@code toString()}). */
+    private final String credentialsFrom;
     private final ConnectionFactory factory;
     private final Pool<PooledConnection> pool;
     private final LeasingConnectionProvider connections;
@@ -56,7 +61,8 @@ public final class RedisPool implements AutoCloseable {
     private RedisPool(Builder b) {
         this.url = b.url;
         this.factory = new ConnectionFactory(url, ConnectionFactory.clientConfig(
-                url, b.socketTimeout, b.connectTimeout, b.blockingTimeout, b.clientName, b.tls));
+                url, b.socketTimeout, b.connectTimeout, b.blockingTimeout, b.clientName, b.tls), b.credentials);
+        this.credentialsFrom = b.credentials == null ? "" : ", credentials from " + ConnectionFactory.describe(b.credentials);
         PoolConfig config = b.poolConfig != null ? b.poolConfig : PoolConfig.builder().name("redis " + url.host() + ":" + url.port()).build();
         this.pool = Pool.open(config, factory);
         this.connections = new LeasingConnectionProvider(pool);
@@ -312,7 +318,7 @@ public final class RedisPool implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "RedisPool{" + url + ", " + pool.stats().total() + " connections, pool '" + pool.config().name() + "'}";
+        return "RedisPool{" + url + credentialsFrom + ", " + pool.stats().total() + " connections, pool '" + pool.config().name() + "'}";
     }
 
     /**
@@ -331,6 +337,8 @@ public final class RedisPool implements AutoCloseable {
      * <tr><td>autoPipelining</td><td>2 lanes</td><td>two connections in flight saturate a Redis core; 0 turns it
      *     off</td></tr>
      * <tr><td>tls</td><td>the JVM's default trust store</td><td>public CAs; pass your own for a private CA</td></tr>
+     * <tr><td>credentials</td><td>the URL's user and password</td><td>fixed credentials need nothing more; a provider,
+     *     asked for each new connection, serves credentials that rotate (IAM tokens, Vault leases)</td></tr>
      * </table>
      */
     public static final class Builder {
@@ -342,6 +350,7 @@ public final class RedisPool implements AutoCloseable {
         private String clientName;
         private int autoPipelineLanes = 2;
         private SSLSocketFactory tls;
+        private Supplier<? extends RedisCredentials> credentials;
 
         private Builder(RedisUrl url) {
             this.url = url;
@@ -425,8 +434,70 @@ public final class RedisPool implements AutoCloseable {
             return this;
         }
 
-        /** @return the open pool; connections are made on first use or up to the pool's minIdle */
+        /**
+         * Credentials that change while the pool runs (an IAM token for ElastiCache, a Vault lease): instead of a
+         * user and password in the URL, {@code provider} is asked once for each new connection, just before it
+         * connects. Redis checks credentials only when a connection logs in, so open connections keep working after
+         * a rotation; they give way to ones with the new credentials as {@link PoolConfig#maxLifetime()} retires
+         * them, or at once after {@link RedisPool#evict()}. Subscriptions ask it too when they reconnect.
+         *
+         * <p>It may be called from several threads at once (up to the pool's createConcurrency) and counts against
+         * the pool's createTimeout, so cache what it fetches and renew it before it expires; a token that expires
+         * every 15 minutes:
+         * {@snippet :
+         * final class IamToken implements Supplier<RedisCredentials> {
+         *     private record Token(RedisCredentials credentials, Instant renewAt) {}
+         *     private final ReentrantLock renewing = new ReentrantLock();
+         *     private volatile Token token;
+         *
+         *     public RedisCredentials get() {
+         *         Token t = token;
+         *         if (t == null || Instant.now().isAfter(t.renewAt())) {
+         *             renewing.lock();               // one fetch however many connections are being made
+         *             try {
+         *                 t = token;
+         *                 if (t == null || Instant.now().isAfter(t.renewAt())) {
+         *                     String signed = signer.presignConnect("app");               // valid for 15 minutes
+         *                     t = new Token(new DefaultRedisCredentials("app", signed),
+         *                             Instant.now().plus(Duration.ofMinutes(10)));   // renewed with 5 to spare
+         *                     token = t;
+         *                 }
+         *             } finally {
+         *                 renewing.unlock();
+         *             }
+         *         }
+         *         return t.credentials();
+         *     }
+         * }
+         *
+         * RedisPool redis = RedisPool.builder("rediss://cache.example.com:6379").credentials(new IamToken()).build();
+         * }
+         *
+         * <p>A provider that throws or returns {@code null} fails that connection's creation like a refused
+         * connection: callers get a {@link RedisConnectException} naming the provider's class (never its
+         * {@code toString()}, which might print the secret) as the cause, with the provider's exception below it.
+         * Keep secrets out of the provider's own exception messages. A Jedis {@code RedisCredentialsProvider} may be
+         * passed too; its {@code prepare()} and {@code cleanUp()} run around each call.
+         *
+         * @param provider asked for each new connection; thread-safe
+         * @return this builder
+         */
+        public Builder credentials(Supplier<? extends RedisCredentials> provider) {
+            this.credentials = Objects.requireNonNull(provider, "credentials provider");
+            return this;
+        }
+
+        /**
+         * @return the open pool; connections are made on first use or up to the pool's minIdle
+         * @throws IllegalArgumentException when the URL carries credentials and a credentials provider was set too
+         */
         public RedisPool build() {
+            if (credentials != null && (url.user() != null || url.hasPassword())) {
+                throw new IllegalArgumentException("the URL " + url + " carries credentials and credentials("
+                        + ConnectionFactory.describe(credentials) + ") was set too, so berth cannot tell which to log in "
+                        + "with; take the user and password out of the URL (redis" + (url.tls() ? "s" : "") + "://"
+                        + url.host() + ":" + url.port() + "/" + url.database() + ") or drop credentials(...)");
+            }
             return new RedisPool(this);
         }
     }
