@@ -31,7 +31,8 @@ import redis.clients.jedis.executors.CommandExecutor;
  * <p>Time: a command has {@code acquireTimeout + socketTimeout} from the moment it is queued, whatever batch it
  * lands in. A batch leases its connection for at most what its oldest command has left once the reply's
  * {@code socketTimeout} is set aside, so a command queued behind a batch stuck on a dead connection is not then
- * given a full acquire timeout of its own on top.
+ * given a full acquire timeout of its own on top; and a combiner whose own command is done serves others only
+ * within its own deadline.
  *
  * <p>Interrupts: a caller's interrupt never withdraws a command that may already be on the wire; the caller
  * waits for its reply and finds its interrupt status restored. A combiner clears its interrupt status while it
@@ -93,9 +94,11 @@ final class AutoPipeline implements CommandExecutor {
                 try {
                     // serve batches until our own command is done, then a few more while callers keep queueing:
                     // this thread is already running, a woken waiter would first have to be scheduled
+                    // ...but never past this caller's own deadline: serving others must not make it wait longer
                     int batches = 0;
-                    while (!pending.done || (batches < MAX_BATCHES_PER_TURN && !lane.queue.isEmpty())) {
-                        runBatch(lane);
+                    while (!pending.done || (batches < MAX_BATCHES_PER_TURN && !lane.queue.isEmpty()
+                            && pending.deadline - socketNanos - System.nanoTime() > 0)) {
+                        runBatch(lane, pending.done ? pending.deadline : Long.MAX_VALUE);
                         batches++;
                     }
                 } finally {
@@ -131,8 +134,11 @@ final class AutoPipeline implements CommandExecutor {
         return lanes[start];
     }
 
-    /** Writes up to MAX_BATCH queued commands in one write and completes each with its reply. */
-    private void runBatch(Lane lane) {
+    /**
+     * Writes up to MAX_BATCH queued commands in one write and completes each with its reply, leasing the connection
+     * for no longer than the oldest command, or the combiner serving others ({@code by}), has left.
+     */
+    private void runBatch(Lane lane, long by) {
         List<Pending<?>> batch = new ArrayList<>(Math.min(MAX_BATCH, 64));
         for (Pending<?> p; batch.size() < MAX_BATCH && (p = lane.queue.poll()) != null; ) {
             batch.add(p);
@@ -145,7 +151,8 @@ final class AutoPipeline implements CommandExecutor {
         Connection connection;
         try {
             // what the oldest command has left once its reply's socketTimeout is set aside (zero: a free one or none)
-            long budget = Math.min(acquireNanos, batch.getFirst().deadline - socketNanos - System.nanoTime());
+            long now = System.nanoTime();
+            long budget = Math.min(acquireNanos, Math.min(batch.getFirst().deadline, by) - socketNanos - now);
             connection = connections.lease(false, "auto-pipeline", Duration.ofNanos(Math.max(0, budget)));
         } catch (RuntimeException e) {
             for (Pending<?> p : batch) {
