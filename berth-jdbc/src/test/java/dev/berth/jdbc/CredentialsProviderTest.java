@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.pool.PoolStats;
+import dev.berth.testing.CallerLoad;
 import dev.berth.testing.PostgresPair;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -62,7 +63,7 @@ class CredentialsProviderTest {
         return new CredentialsProvider.Credentials(ROLE, password);
     };
     private BerthDataSource ds;
-    private InsertLoad load;
+    private CallerLoad load;
 
     @BeforeAll
     static void startAPrimaryThatAsksForPasswords() throws Exception {

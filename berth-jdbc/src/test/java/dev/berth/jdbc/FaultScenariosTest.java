@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.berth.pool.PoolStats;
+import dev.berth.testing.CallerLoad;
 import dev.berth.testing.FaultProxy;
 import dev.berth.testing.TestPostgres;
 import java.net.URI;
@@ -43,7 +44,7 @@ class FaultScenariosTest {
 
     private FaultProxy proxy;
     private BerthDataSource ds;
-    private InsertLoad load;
+    private CallerLoad load;
 
     @BeforeAll
     static void table() throws SQLException {
@@ -209,9 +210,9 @@ class FaultScenariosTest {
         long longest = TimeUnit.NANOSECONDS.toMillis(load.longest.get());
         System.out.printf("%s: %d inserts acknowledged, %d failed, longest call %d ms (bound %d ms), recovered %d ms after healing%n",
                 getClass().getSimpleName(), load.acknowledged.size(), load.failures.get(), longest, boundMs,
-                TimeUnit.NANOSECONDS.toMillis(load.recoveredAt.get() - load.healedAt));
+                load.recoveryMillis());
         assertThat(longest).as("the longest a caller waited, in ms").isLessThanOrEqualTo(boundMs + SLACK_MS);
-        assertThat(load.recoveredAt.get() - load.healedAt).as("writes succeed again soon after the network heals")
+        assertThat(load.recoveredAt.get() - load.healedAt()).as("writes succeed again soon after the network heals")
                 .isLessThanOrEqualTo(recovery.toNanos());
         await("nothing stays leased or waiting").atMost(Duration.ofSeconds(5)).until(() -> {
             PoolStats stats = ds.stats();

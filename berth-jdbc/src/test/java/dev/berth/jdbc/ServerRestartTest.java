@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.pool.PoolStats;
+import dev.berth.testing.CallerLoad;
 import dev.berth.testing.PostgresPair;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -29,7 +30,7 @@ class ServerRestartTest {
     private static final long CONNECTION_TIMEOUT_MS = 2_000;
     private PostgresPair pair;
     private BerthDataSource ds;
-    private InsertLoad load;
+    private CallerLoad load;
 
     @BeforeEach
     void start() throws Exception {
@@ -67,7 +68,7 @@ class ServerRestartTest {
         load.awaitSuccessesAfter(500);
         load.stop();
 
-        long recovered = TimeUnit.NANOSECONDS.toMillis(load.recoveredAt.get() - load.healedAt);
+        long recovered = load.recoveryMillis();
         long longest = TimeUnit.NANOSECONDS.toMillis(load.longest.get());
         System.out.printf("ServerRestartTest: %d inserts acknowledged, %d failed, longest call %d ms, writes back %d ms"
                 + " after the server accepted connections%n", load.acknowledged.size(), load.failures.get(), longest, recovered);

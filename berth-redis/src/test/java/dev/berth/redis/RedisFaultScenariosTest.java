@@ -5,15 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import dev.berth.pool.PoolConfig;
 import dev.berth.pool.PoolStats;
+import dev.berth.testing.CallerLoad;
 import dev.berth.testing.FaultProxy;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,7 +40,8 @@ class RedisFaultScenariosTest {
     private URI server;
     private FaultProxy proxy;
     private RedisPool redis;
-    private Load load;
+    private CallerLoad load;
+    private String prefix;
 
     @BeforeEach
     void proxyAndPool() {
@@ -71,20 +70,21 @@ class RedisFaultScenariosTest {
 
     @Test
     void everyConnectionResetUnderLoad() throws Exception {
-        load = Load.start(redis, SharedRedis.key("faults"));
+        load = writing(SharedRedis.key("faults"));
         load.awaitSuccesses(2_000);
 
         proxy.resetAll();
-        load.healedAt = System.nanoTime();
+        load.healedAt(System.nanoTime());
 
-        load.awaitRecoveryAndMore(2_000);
+        load.awaitRecovery();
+        load.awaitSuccessesAfter(2_000);
         assertThat(proxy.resets()).isPositive();
         assertBoundsHeld();
     }
 
     @Test
     void aFiveSecondPartitionUnderLoad() throws Exception {
-        load = Load.start(redis, SharedRedis.key("faults"));
+        load = writing(SharedRedis.key("faults"));
         load.awaitSuccesses(2_000);
         long failuresBefore = load.failures.get();
 
@@ -95,16 +95,23 @@ class RedisFaultScenariosTest {
         // the fault's length, not a synchronisation: the partition lasts 5 s
         Thread.sleep(Duration.ofNanos(Math.max(0, partitioned + TimeUnit.SECONDS.toNanos(5) - System.nanoTime())));
         proxy.heal();
-        load.healedAt = System.nanoTime();
+        load.healedAt(System.nanoTime());
 
-        load.awaitRecoveryAndMore(2_000);
+        load.awaitRecovery();
+        load.awaitSuccessesAfter(2_000);
         assertBoundsHeld();
+    }
+
+    /** 200 virtual threads, each writing a fresh key under {@code keys} through the pool's client, again and again. */
+    private CallerLoad writing(String keys) {
+        prefix = keys;
+        return CallerLoad.start("redis-fault-load", CALLERS, id -> redis.client().set(keys + ":" + id, "1"));
     }
 
     private void assertBoundsHeld() throws InterruptedException {
         load.stop();
         long longest = TimeUnit.NANOSECONDS.toMillis(load.longest.get());
-        long recovered = TimeUnit.NANOSECONDS.toMillis(load.recoveredAt.get() - load.healedAt);
+        long recovered = load.recoveryMillis();
         long bound = ACQUIRE_TIMEOUT.toMillis() + SOCKET_TIMEOUT.toMillis();
         System.out.printf("RedisFaultScenariosTest: %d writes acknowledged, %d failed, longest call %d ms (bound %d ms),"
                 + " recovered %d ms after healing%n", load.acknowledged.size(), load.failures.get(), longest, bound, recovered);
@@ -120,75 +127,11 @@ class RedisFaultScenariosTest {
         try (Jedis direct = new Jedis(server.getHost(), server.getPort())) {
             List<Long> missing = new ArrayList<>();
             for (long id : load.acknowledged) {
-                if (!direct.exists(load.prefix + ":" + id)) {
+                if (!direct.exists(prefix + ":" + id)) {
                     missing.add(id);
                 }
             }
             assertThat(missing).as("acknowledged writes missing from Redis").isEmpty();
-        }
-    }
-
-    /** 200 virtual threads, each writing a fresh key in a loop through the pool's client; what they saw, counted. */
-    private static final class Load {
-        final RedisPool redis;
-        final String prefix;
-        final AtomicLong ids = new AtomicLong();
-        final Queue<Long> acknowledged = new ConcurrentLinkedQueue<>();
-        final AtomicLong successes = new AtomicLong();
-        final AtomicLong failures = new AtomicLong();
-        final AtomicLong longest = new AtomicLong();
-        final AtomicLong recoveredAt = new AtomicLong();
-        final List<Thread> threads = new ArrayList<>();
-        volatile long healedAt = Long.MAX_VALUE;
-        volatile boolean stop;
-
-        private Load(RedisPool redis, String prefix) {
-            this.redis = redis;
-            this.prefix = prefix;
-        }
-
-        static Load start(RedisPool redis, String prefix) {
-            Load load = new Load(redis, prefix);
-            for (int i = 0; i < CALLERS; i++) {
-                load.threads.add(Thread.ofVirtual().name("redis-fault-load-" + i).start(load::run));
-            }
-            return load;
-        }
-
-        private void run() {
-            while (!stop) {
-                long start = System.nanoTime();
-                try {
-                    long id = ids.incrementAndGet();
-                    redis.client().set(prefix + ":" + id, "1");
-                    acknowledged.add(id);
-                    successes.incrementAndGet();
-                    if (start - healedAt >= 0) {
-                        recoveredAt.compareAndSet(0, System.nanoTime());
-                    }
-                } catch (RuntimeException e) {
-                    failures.incrementAndGet();
-                } finally {
-                    longest.accumulateAndGet(System.nanoTime() - start, Math::max);
-                }
-            }
-        }
-
-        void awaitSuccesses(long n) {
-            await("the load runs").atMost(Duration.ofSeconds(20)).until(() -> successes.get() >= n);
-        }
-
-        void awaitRecoveryAndMore(long n) {
-            await("a write that started after healing succeeds").atMost(Duration.ofSeconds(20))
-                    .until(() -> recoveredAt.get() != 0);
-            awaitSuccesses(successes.get() + n);
-        }
-
-        void stop() throws InterruptedException {
-            stop = true;
-            for (Thread t : threads) {
-                t.join();
-            }
         }
     }
 }
