@@ -99,29 +99,33 @@ class FailoverTest {
 
     @Test
     void writesMoveToThePromotedStandbyWhenThePrimaryTurnsReadOnly(TestInfo test) throws Exception {
-        writers.start();
-        writers.awaitAcknowledged(300);
-
-        pair.makePrimaryReadOnly();
-        writers.awaitFirstFailure();
-        Promotion promotion = promote();
-
-        writers.awaitAcknowledgedByTheNewPrimary(200);
-        writers.stop();
-
-        assertRecoveredInTime(promotion);
-        assertEveryAcknowledgedWriteIsOnTheNewPrimary();
-        assertNothingLeaked();
+        Promotion promotion = switchOverAfter(pair::makePrimaryReadOnly);
         assertThat(dataSource.fatalErrors().evictions()).as("the refused writes (25006) made the pool evict").isPositive();
         report(test, promotion);
     }
 
     @Test
     void writesMoveToThePromotedStandbyWhenThePrimaryStopsAbruptly(TestInfo test) throws Exception {
+        Promotion promotion = switchOverAfter(pair::stopPrimaryImmediately);
+        assertThat(dataSource.fatalErrors().revalidations()).as("the lost connections made the pool revalidate").isPositive();
+        report(test, promotion);
+    }
+
+    /** What happens to the old primary: fenced read-only, or stopped. */
+    @FunctionalInterface
+    private interface Fault {
+        void inject() throws Exception;
+    }
+
+    /**
+     * Writers run, the fault hits the primary, the standby is promoted at the first failed write, and writes go on
+     * until the new primary has acknowledged 200; then the common checks: in time, nothing lost, nothing leaked.
+     */
+    private Promotion switchOverAfter(Fault fault) throws Exception {
         writers.start();
         writers.awaitAcknowledged(300);
 
-        pair.stopPrimaryImmediately();
+        fault.inject();
         writers.awaitFirstFailure();
         Promotion promotion = promote();
 
@@ -131,8 +135,7 @@ class FailoverTest {
         assertRecoveredInTime(promotion);
         assertEveryAcknowledgedWriteIsOnTheNewPrimary();
         assertNothingLeaked();
-        assertThat(dataSource.fatalErrors().revalidations()).as("the lost connections made the pool revalidate").isPositive();
-        report(test, promotion);
+        return promotion;
     }
 
     /** When the promotion was asked for and when the standby took writes, in {@link System#nanoTime()}. */
