@@ -4,6 +4,7 @@
  */
 module dev.berth.core {
     requires jdk.jfr;
+    requires java.management;
 
     exports dev.berth.scope;
     exports dev.berth.pool;

@@ -19,7 +19,6 @@ final class Counters<R> {
             new PoolStats.Percentiles(0, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO);
 
     private final String name;
-    private final int maxSize;
     private final EntryTable<R> table;
     private final WaitQueue<R> queue;
     private final Diagnostics diagnostics;
@@ -39,7 +38,6 @@ final class Counters<R> {
 
     Counters(PoolConfig config, EntryTable<R> table, WaitQueue<R> queue, Diagnostics diagnostics) {
         this.name = config.name();
-        this.maxSize = config.maxSize();
         this.table = table;
         this.queue = queue;
         this.diagnostics = diagnostics;
@@ -72,7 +70,7 @@ final class Counters<R> {
                 default -> { }
             }
         }
-        return new PoolStats(name, idle + leased, idle, leased, Math.max(0, queue.count()), maxSize,
+        return new PoolStats(name, idle + leased, idle, leased, Math.max(0, queue.count()), table.maxSize(),
                 created.get(), destroyed.get(), waits.count(), timeouts.get(),
                 creationFailures.get(), waits, holds);
     }
@@ -123,6 +121,11 @@ final class Counters<R> {
     }
 
     private String reason(PoolStats counts, long streak, Throwable failing, int inFlight, long oldestCreationNanos) {
+        if (queue.suspended()) {
+            return "The pool is suspended (Pool.suspend(), or suspend() through JMX): it lends nothing until resume() is"
+                    + " called.";
+        }
+        int maxSize = counts.maxSize();
         if (counts.leased() < maxSize) {
             String size = "The pool has " + counts.total() + " of its " + maxSize + " resources (" + counts.leased()
                     + " leased)";

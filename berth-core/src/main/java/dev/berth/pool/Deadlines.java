@@ -39,7 +39,7 @@ final class Deadlines {
 
     private final WaitQueue<?> queue;
     /** How long to sleep when nobody waits: a waiter with the pool's default timeout needs no earlier wake-up. */
-    private final long restNanos;
+    private volatile long restNanos;
     private final Thread thread;
     /** This thread looks at the queue again by then, at the latest. */
     private volatile long target;
@@ -50,6 +50,11 @@ final class Deadlines {
         this.restNanos = restNanos;
         this.target = System.nanoTime() + restNanos;
         this.thread = Thread.ofPlatform().daemon().name("berth-" + poolName + "-deadlines").unstarted(this::run);
+    }
+
+    /** The pool's acquire timeout changed: sleep this long when nobody waits. */
+    void rest(long nanos) {
+        restNanos = nanos;
     }
 
     void start() {

@@ -20,9 +20,10 @@ final class Diagnostics {
 
     private final String pool;
     private final PoolListener listener;
-    final boolean callSites;
-    final long leakNanos;
-    private final long slowNanos;
+    /** Settings a running pool may change ({@link #reconfigure}); read once per lease, so plain volatile fields. */
+    volatile boolean callSites;
+    volatile long leakNanos;
+    private volatile long slowNanos;
     private final AtomicBoolean saturated = new AtomicBoolean();
     private final AtomicBoolean overflowing = new AtomicBoolean();
     private final AtomicLong saturatedSince = new AtomicLong();
@@ -40,12 +41,17 @@ final class Diagnostics {
     Diagnostics(PoolConfig config) {
         this.pool = config.name();
         this.listener = config.listener();
-        this.callSites = config.callSites();
-        this.leakNanos = config.leakDetectionThreshold().toNanos();
-        this.slowNanos = config.slowLeaseThreshold().toNanos();
+        reconfigure(config);
         // Registers berth's JFR events now: the first time in a JVM that takes about 0.2 s, which belongs to
         // opening a pool, not to the first caller's acquire (where it showed as a 0.2 s wait).
         PoolEvents.ACQUIRE_TYPE.isEnabled();
+    }
+
+    /** Takes the settings of a running pool that changed; leases already out keep what was recorded for them. */
+    void reconfigure(PoolConfig config) {
+        this.callSites = config.callSites();
+        this.leakNanos = config.leakDetectionThreshold().toNanos();
+        this.slowNanos = config.slowLeaseThreshold().toNanos();
     }
 
     /**

@@ -16,9 +16,10 @@ final class EntryTable<R> {
     @SuppressWarnings("rawtypes")
     private static final PooledEntry[] EMPTY = new PooledEntry[0];
 
-    private final int maxSize;
+    /** The current maximum; lowered on a running pool, entries above it leave as they come back. */
+    private volatile int maxSize;
     /** Entries over which threads spread their borrowing: the core, {@code minIdle}. */
-    private final int spread;
+    private volatile int spread;
     private final AtomicInteger slots = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition emptied = lock.newCondition();
@@ -38,6 +39,21 @@ final class EntryTable<R> {
         this.maxSize = maxSize;
         this.spread = spread;
         this.entries = (PooledEntry<R>[]) EMPTY;
+    }
+
+    /** Changes the bounds of a running pool; entries above a lowered maximum leave through {@link #removeIfSurplus}. */
+    void resize(int maxSize, int spread) {
+        this.maxSize = maxSize;
+        this.spread = spread;
+    }
+
+    int maxSize() {
+        return maxSize;
+    }
+
+    /** Whether the pool holds more entries than its (lowered) maximum: one volatile read and an array length. */
+    boolean overMaximum() {
+        return entries.length > maxSize;
     }
 
     /** The current entries; the array is never modified, so it can be iterated freely. */
@@ -159,6 +175,40 @@ final class EntryTable<R> {
     /** Slots in use: resources that exist, are being created, or are being destroyed. */
     int slotsInUse() {
         return slots.get();
+    }
+
+    /**
+     * Adds a created entry unless the maximum was lowered while it was being made and the pool already holds as
+     * many as the new maximum allows; false then (the caller destroys it).
+     */
+    boolean addIfRoom(PooledEntry<R> entry) {
+        lock.lock();
+        try {
+            if (entries.length >= maxSize) {
+                return false;
+            }
+            add(entry);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes an entry its caller owns out of the array if the pool holds more than its maximum (lowered on a running
+     * pool); checked and done under the lock, so concurrent returns never take out more than the surplus.
+     */
+    boolean removeIfSurplus(PooledEntry<R> entry) {
+        lock.lock();
+        try {
+            if (entries.length <= maxSize) {
+                return false;
+            }
+            remove(entry);
+            return true;
+        } finally {
+            lock.unlock();
+        }
     }
 
     void add(PooledEntry<R> entry) {

@@ -5,8 +5,10 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.UnaryOperator;
 
 /**
  * berth's pool engine: the lend / return / close protocol. Creation, destruction and periodic work are the
@@ -26,11 +28,19 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
     private static final System.Logger LOG = System.getLogger("dev.berth.pool");
     private static final Duration FOREVER = Duration.ofNanos(Waiter.FOREVER);
 
-    private final PoolConfig config;
+    /** The settings now; {@link #reconfigure} replaces them, under {@link #reconfiguring}. */
+    private volatile PoolConfig config;
     private final ResourceFactory<R> factory;
     private final String name;
-    private final long validateAfterIdleNanos;
-    private final long acquireTimeoutNanos;
+    private volatile long validateAfterIdleNanos;
+    private volatile long acquireTimeoutNanos;
+    private final Object reconfiguring = new Object();
+    /** Null while the pool lends; then why it refuses new callers ("closing", then "closed"). */
+    private volatile String refusal;
+    /** New callers refused during a graceful close. */
+    private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+    /** The registered MXBean, or null. */
+    private volatile PoolJmx jmx;
 
     private final EntryTable<R> table;
     private final WaitQueue<R> queue;
@@ -55,6 +65,9 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
         this.counters = new Counters<>(config, table, queue, diagnostics);
         this.housekeeper = new Housekeeper<>(config, factory, table, queue, diagnostics, counters);
         this.deadlines = new Deadlines(name, queue, acquireTimeoutNanos);
+        if (config.jmx()) {
+            jmx = PoolJmx.register(this); // first: a name already taken fails the open before any thread starts
+        }
         deadlines.start();
         housekeeper.start();
     }
@@ -86,6 +99,9 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
     private Lease<R> acquireWithin(long timeoutNanos) throws InterruptedException {
         long start = System.nanoTime();
         long deadline = start + Math.clamp(timeoutNanos, 0, Waiter.FOREVER);
+        if (refusal != null) {
+            throw refuse();
+        }
         while (true) {
             if (queue.closed()) {
                 throw closedException();
@@ -176,8 +192,8 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
         long start = System.nanoTime();
         long deadline = start + acquireTimeoutNanos;
         CompletableFuture<Lease<R>> future = new CompletableFuture<>();
-        if (queue.closed()) {
-            future.completeExceptionally(closedException());
+        if (refusal != null) {
+            future.completeExceptionally(refuse());
             return future;
         }
         PooledEntry<R> entry = queue.fifo() ? null : table.claimIdle();
@@ -295,6 +311,9 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
                     : entry.expired(now) ? "expired" : "evicted");
             return;
         }
+        if (table.overMaximum() && housekeeper.retireIfSurplus(entry)) {
+            return; // the maximum was lowered while it was out
+        }
         try {
             factory.reset(entry.resource);
         } catch (Exception e) {
@@ -318,8 +337,23 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
         return counters.stats();
     }
 
+    /** Sizes and counters without percentiles: what a JMX attribute read needs, cheaply. */
+    PoolStats counts() {
+        return counters.counts();
+    }
+
     private PoolClosedException closedException() {
         return new PoolClosedException("pool '" + name + "' is closed; no new leases can be taken");
+    }
+
+    /** The error of a caller that arrived after close began (a fresh one each, so stack traces are the caller's). */
+    private PoolClosedException refuse() {
+        String why = refusal;
+        if (why == null || queue.closed()) {
+            return closedException();
+        }
+        refused.incrementAndGet();
+        return new PoolClosedException(why);
     }
 
     private static RuntimeException rethrowable(Throwable failure) {
@@ -374,6 +408,74 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
     }
 
     @Override
+    public PoolConfig reconfigure(UnaryOperator<PoolConfig.Builder> change) {
+        if (change == null) {
+            throw new NullPointerException("change must not be null; pass the settings to change, e.g."
+                    + " pool.reconfigure(settings -> settings.maxSize(20))");
+        }
+        synchronized (reconfiguring) {
+            if (refusal != null) {
+                throw new IllegalStateException("pool '" + name + "' is " + (queue.closed() ? "closed" : "closing")
+                        + "; its settings can no longer change");
+            }
+            PoolConfig previous = config;
+            PoolConfig.Builder builder = change.apply(previous.toBuilder());
+            if (builder == null) {
+                throw new NullPointerException("the change returned null; return the builder it was given, e.g."
+                        + " settings -> settings.maxSize(20)");
+            }
+            PoolConfig next = builder.build();
+            if (!next.name().equals(name)) {
+                throw new IllegalArgumentException("name cannot change on a running pool ('" + name + "' to '"
+                        + next.name() + "'): metrics, logs and JMX know the pool by it; open a new pool instead");
+            }
+            if (next.listener() != previous.listener()) {
+                throw new IllegalArgumentException("listener cannot change on a running pool '" + name
+                        + "': its metrics would miss what happened before; set it when the pool is opened");
+            }
+            if (next.jmx() && jmx == null) {
+                jmx = PoolJmx.register(this);
+            }
+            // the bounds first: a caller woken by the creation below must find the new maximum in place
+            table.resize(next.maxSize(), next.minIdle());
+            acquireTimeoutNanos = nanos(next.acquireTimeout());
+            validateAfterIdleNanos = next.validateAfterIdle().toNanos();
+            deadlines.rest(acquireTimeoutNanos);
+            diagnostics.reconfigure(next);
+            config = next;
+            housekeeper.reconfigure(next);
+            if (!next.jmx() && jmx != null) {
+                jmx.unregister();
+                jmx = null;
+            }
+            LOG.log(Level.INFO, () -> "pool '" + name + "' reconfigured: " + next);
+            return next;
+        }
+    }
+
+    @Override
+    public void suspend() {
+        if (refusal == null) {
+            queue.suspend();
+            LOG.log(Level.INFO, () -> "pool '" + name + "' suspended: callers wait, nothing is created, until resume()");
+        }
+    }
+
+    @Override
+    public void resume() {
+        if (queue.suspended()) {
+            queue.resume();
+            housekeeper.requestCreation();
+            LOG.log(Level.INFO, () -> "pool '" + name + "' resumed");
+        }
+    }
+
+    @Override
+    public boolean isSuspended() {
+        return queue.suspended();
+    }
+
+    @Override
     public boolean isClosed() {
         return queue.closed();
     }
@@ -390,12 +492,81 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
         housekeeper.retire(entry, "closed");
     }
 
+    /** How often a graceful close looks whether the leases and the queue are done. */
+    private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
+    @Override
+    public DrainReport close(Duration grace) {
+        if (grace == null || grace.isNegative()) {
+            throw new IllegalArgumentException("grace is " + grace + " but must be zero or more; give the time in-flight"
+                    + " work may take to finish, e.g. Duration.ofSeconds(20)");
+        }
+        long start = System.nanoTime();
+        long deadline = start + nanos(grace);
+        if (!closing.compareAndSet(false, true)) {
+            return new DrainReport(Duration.ZERO, 0, 0, 0, 0, 0); // closed already, or closing on another thread
+        }
+        refusal = "pool '" + name + "' is closing: it serves only the callers that were already waiting, and lends"
+                + " nothing to new ones; send new work to another instance";
+        queue.refuseNewcomers(new PoolClosedException(refusal));
+        if (queue.suspended()) {
+            queue.resume(); // a suspended pool would serve nobody: the queued callers are owed a turn
+            housekeeper.requestCreation();
+        }
+        int queuedAtStart = queue.count();
+        int leasedAtStart = leasedCount();
+        LOG.log(Level.INFO, () -> "pool '" + name + "' closing gracefully within " + grace + ": " + leasedAtStart
+                + " lease(s) out, " + queuedAtStart + " caller(s) waiting");
+        boolean interrupted = false;
+        while ((queue.count() > 0 || leasedCount() > 0) && deadline - System.nanoTime() > 0) {
+            LockSupport.parkNanos(this, Math.min(DRAIN_POLL_NANOS, deadline - System.nanoTime()));
+            if (Thread.interrupted()) {
+                interrupted = true;
+                break;
+            }
+        }
+        int waitersCutOff = queue.count();
+        int leasesCutOff = leasedCount();
+        shutDown(System.nanoTime(), "pool '" + name + "' closed: the graceful close's grace of " + grace
+                + " ran out before this caller was served");
+        DrainReport report = new DrainReport(Duration.ofNanos(System.nanoTime() - start), queuedAtStart, waitersCutOff,
+                leasedAtStart, leasesCutOff, refused.get());
+        LOG.log(report.clean() ? Level.INFO : Level.WARNING, () -> "pool '" + name + "' " + report);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return report;
+    }
+
+    private int leasedCount() {
+        int leased = 0;
+        for (PooledEntry<R> entry : table.snapshot()) {
+            if (entry.state() == PooledEntry.LEASED) {
+                leased++;
+            }
+        }
+        return leased;
+    }
+
     @Override
     public void close() {
         if (!closing.compareAndSet(false, true)) {
             return;
         }
-        queue.close(closedException()); // from now on entries made idle are retired, waiters failed
+        shutDown(System.nanoTime() + config.closeGrace().toNanos(), null);
+    }
+
+    /**
+     * Closes for good: fails the waiters (with {@code cutOff} when given, else the plain "closed"), destroys idle
+     * entries, waits for leases until {@code leaseDeadline} and destroys what is still out, stops the threads.
+     */
+    private void shutDown(long leaseDeadline, String cutOff) {
+        refusal = "pool '" + name + "' is closed; no new leases can be taken";
+        PoolJmx registered = jmx;
+        if (registered != null) {
+            registered.unregister();
+        }
+        queue.close(cutOff == null ? closedException() : new PoolClosedException(cutOff)); // from now on entries made idle are retired, waiters failed
         boolean interrupted = housekeeper.stop(config.validationTimeout());
         try {
             deadlines.stop(config.validationTimeout());
@@ -407,7 +578,7 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
                 housekeeper.retire(entry, "closed");
             }
         }
-        long deadline = System.nanoTime() + config.closeGrace().toNanos();
+        long deadline = leaseDeadline;
         try {
             table.awaitEmpty(deadline);
         } catch (InterruptedException e) {
@@ -416,7 +587,7 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
         List<PooledEntry<R>> stillLeased = List.of(table.snapshot());
         if (!stillLeased.isEmpty()) {
             LOG.log(Level.WARNING, () -> "pool '" + name + "' closed with " + stillLeased.size()
-                    + " lease(s) not returned within closeGrace " + config.closeGrace() + "; destroying them");
+                    + " lease(s) not returned within its grace; destroying them");
             stillLeased.forEach(entry -> housekeeper.retire(entry, "closed"));
         }
         interrupted |= housekeeper.joinWorkers(deadline + config.validationTimeout().toNanos());

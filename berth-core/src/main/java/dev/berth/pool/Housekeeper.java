@@ -32,7 +32,8 @@ final class Housekeeper<R> {
     /** The longest pause between failed creations, whatever the acquire timeout. */
     static final long BACKOFF_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private final PoolConfig config;
+    /** The settings now: a running pool may change them ({@link #reconfigure}). */
+    private volatile PoolConfig config;
     private final ResourceFactory<R> factory;
     private final String name;
     private final EntryTable<R> table;
@@ -47,6 +48,8 @@ final class Housekeeper<R> {
     /** No creation starts before this {@code System.nanoTime()}: the backoff after a failed one. */
     private volatile long backoffUntil = System.nanoTime();
     private final AtomicBoolean retryScheduled = new AtomicBoolean();
+    /** The periodic tasks of the current settings, cancelled and scheduled again when their periods change. */
+    private final List<Future<?>> periodic = new java.util.ArrayList<>();
     /**
      * A creation that started at or before this {@code System.nanoTime()} is retired when it finishes ({@link #evict()});
      * before the first eviction it lies before anything the pool made. Entries that exist carry a mark instead.
@@ -73,27 +76,68 @@ final class Housekeeper<R> {
 
     /** Schedules the periodic work and starts filling the pool to {@code minIdle}. */
     void start() {
-        long period = config.housekeepingPeriod().toNanos();
-        scheduler.scheduleWithFixedDelay(this::housekeep, period, period, TimeUnit.NANOSECONDS);
-        if (diagnostics.leakNanos > 0) {
-            long scan = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(period, diagnostics.leakNanos / 2));
-            scheduler.scheduleWithFixedDelay(this::scanHolders, scan, scan, TimeUnit.NANOSECONDS);
-        }
         long quietCheck = Diagnostics.SATURATION_QUIET_NANOS / 4;
         scheduler.scheduleWithFixedDelay(this::endSaturationIfQuiet, quietCheck, quietCheck, TimeUnit.NANOSECONDS);
-        long reportEvery = config.reportInterval().toNanos();
-        if (reportEvery > 0) {
-            scheduler.scheduleWithFixedDelay(
-                    () -> LOG.log(Level.INFO, () -> counters.stats().toString()), reportEvery, reportEvery, TimeUnit.NANOSECONDS);
-        }
+        schedulePeriodic();
         requestCreation();
+    }
+
+    /** (Re)schedules the work whose period is a setting: housekeeping, leak scans, the state report. */
+    private synchronized void schedulePeriodic() {
+        periodic.forEach(task -> task.cancel(false));
+        periodic.clear();
+        PoolConfig settings = config;
+        long period = settings.housekeepingPeriod().toNanos();
+        try {
+            periodic.add(scheduler.scheduleWithFixedDelay(this::housekeep, period, period, TimeUnit.NANOSECONDS));
+            long leak = settings.leakDetectionThreshold().toNanos();
+            if (leak > 0) {
+                long scan = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(period, leak / 2));
+                periodic.add(scheduler.scheduleWithFixedDelay(this::scanHolders, scan, scan, TimeUnit.NANOSECONDS));
+            }
+            long reportEvery = settings.reportInterval().toNanos();
+            if (reportEvery > 0) {
+                periodic.add(scheduler.scheduleWithFixedDelay(
+                        () -> LOG.log(Level.INFO, () -> counters.stats().toString()), reportEvery, reportEvery, TimeUnit.NANOSECONDS));
+            }
+        } catch (RejectedExecutionException closing) {
+            // the pool is closing: nothing periodic is wanted any more
+        }
+    }
+
+    /**
+     * Takes new settings on a running pool: periodic work moves to its new periods, idle entries above a lowered
+     * maximum are retired now (leased ones when they come back, see {@link #retireIfSurplus}), and creation starts
+     * at once for callers waiting on a raised maximum or for a raised {@code minIdle}.
+     */
+    void reconfigure(PoolConfig next) {
+        PoolConfig previous = config;
+        config = next;
+        if (!previous.housekeepingPeriod().equals(next.housekeepingPeriod())
+                || !previous.leakDetectionThreshold().equals(next.leakDetectionThreshold())
+                || !previous.reportInterval().equals(next.reportInterval())) {
+            schedulePeriodic();
+        }
+        trimToMaximum();
+        requestCreation();
+    }
+
+    /** Retires idle entries while the pool holds more than its (lowered) maximum; the newest first. */
+    private void trimToMaximum() {
+        PooledEntry<R>[] entries = table.snapshot();
+        for (int i = entries.length - 1; i >= 0 && table.overMaximum(); i--) {
+            PooledEntry<R> entry = entries[i];
+            if (entry.claim(PooledEntry.IDLE, PooledEntry.RESERVED) && !retireIfSurplus(entry)) {
+                queue.makeIdle(entry);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- creation
 
     /** Starts creations while callers wait for more than are being created, or idle entries are below minIdle. */
     void requestCreation() {
-        while (!queue.closed()) {
+        while (!queue.closed() && !queue.suspended()) {
             int inFlight = creating.get();
             // Read after the count, on every turn: a failed attempt sets its pause before it gives its slot back, so
             // whoever sees the slot free sees the pause too (and the CAS below fails if the count moved meanwhile).
@@ -169,13 +213,19 @@ final class Housekeeper<R> {
             LOG.log(Level.INFO, () -> "pool '" + name + "' creates resources again");
         }
         long now = System.nanoTime();
-        long lifetime = config.maxLifetime().toNanos();
+        PoolConfig settings = config; // once: the lifetime and its jitter from the same settings
+        long lifetime = settings.maxLifetime().toNanos();
         if (lifetime > 0) {
-            long jitter = config.lifetimeJitter().toNanos();
+            long jitter = settings.lifetimeJitter().toNanos();
             lifetime -= jitter > 0 ? ThreadLocalRandom.current().nextLong(jitter) : 0;
         }
         PooledEntry<R> entry = new PooledEntry<>(resource, now, lifetime, counters.acquireWait, counters.holdTime);
-        table.add(entry);
+        if (!table.addIfRoom(entry)) {
+            // the maximum was lowered while it was being made, and the pool holds as many as it now may
+            creating.decrementAndGet();
+            retire(entry, "shrunk");
+            return;
+        }
         diagnostics.grew(table.snapshot().length, config.minIdle());
         if (queue.closed() || attemptStart - evictBefore <= 0) {
             // closed, or evicted while it was being made (it may speak to the server the eviction was about)
@@ -391,6 +441,25 @@ final class Housekeeper<R> {
             return;
         }
         table.remove(entry);
+        dispose(entry, reason);
+    }
+
+    /**
+     * Retires an entry the caller owns if the pool holds more than its maximum, lowered on a running pool: true
+     * then, and the caller must forget it. Checked and taken out under the table's lock, so however many holders
+     * return at once, no more leave than the surplus.
+     */
+    boolean retireIfSurplus(PooledEntry<R> entry) {
+        if (!table.removeIfSurplus(entry)) {
+            return false;
+        }
+        if (entry.remove()) {
+            dispose(entry, "shrunk");
+        }
+        return true;
+    }
+
+    private void dispose(PooledEntry<R> entry, String reason) {
         counters.acquireWait.retire(entry.waits);
         counters.holdTime.retire(entry.holds);
         startWorker("destroy", () -> destroy(entry, reason));
@@ -431,14 +500,15 @@ final class Housekeeper<R> {
         }
         try {
             long now = System.nanoTime();
-            long idleTimeout = config.idleTimeout().toNanos();
-            long keepalive = config.keepaliveTime().toNanos();
+            PoolConfig settings = config;
+            long idleTimeout = settings.idleTimeout().toNanos();
+            long keepalive = settings.keepaliveTime().toNanos();
             int idle = table.idleCount();
             for (PooledEntry<R> entry : table.snapshot()) {
                 if (!entry.claim(PooledEntry.IDLE, PooledEntry.RESERVED)) {
                     continue;
                 }
-                boolean surplus = idle > config.minIdle();
+                boolean surplus = idle > settings.minIdle();
                 if (entry.expired(now) || entry.evicted()) {
                     idle--;
                     retire(entry, entry.expired(now) ? "expired" : "evicted");
@@ -453,6 +523,7 @@ final class Housekeeper<R> {
                     queue.makeIdle(entry);
                 }
             }
+            trimToMaximum();
             scanHolders();
             endSaturationIfQuiet();
             diagnostics.endOverflowIfShrunk(table.snapshot().length, config.minIdle());

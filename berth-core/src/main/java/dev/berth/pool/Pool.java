@@ -3,6 +3,7 @@ package dev.berth.pool;
 import dev.berth.scope.Scope;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 
 /**
  * A pool of reusable resources lent out as {@link Lease}s.
@@ -130,11 +131,99 @@ public interface Pool<R> extends AutoCloseable {
      */
     void revalidate();
 
-    /** @return the pool's configuration */
+    /** @return the pool's configuration now (it changes with {@link #reconfigure}) */
     PoolConfig config();
+
+    /**
+     * Changes settings of the running pool, safely under load, and returns the new configuration. The change is
+     * checked like {@link PoolConfig.Builder#build()} (a bad value fails naming the setting, and nothing changes);
+     * every setting may change except {@code name} and {@code listener}.
+     * <ul>
+     * <li>A raised {@code maxSize} serves waiting callers at once (resources are created for them); a lowered one
+     *     retires idle resources now and leased ones as they are returned, never taking one from its holder, so the
+     *     pool holds at most the new maximum plus what was leased at that moment, and then the new maximum.</li>
+     * <li>A raised {@code minIdle} is filled at once; a lowered one lets idle resources age out by
+     *     {@code idleTimeout}.</li>
+     * <li>{@code acquireTimeout} applies to acquires that start afterwards; the lifetime settings to resources
+     *     created afterwards (call {@link #evict()} to recycle the others now); the leak and slow-lease thresholds to
+     *     leases taken afterwards; periods ({@code housekeepingPeriod}, {@code reportInterval}) restart.</li>
+     * </ul>
+     * Changes are serialised; each is logged at INFO.
+     * {@snippet :
+     * pool.reconfigure(settings -> settings.maxSize(40).acquireTimeout(Duration.ofSeconds(2)));
+     * }
+     *
+     * @param change given a builder holding the current settings, returns it changed
+     * @return the configuration now in force
+     * @throws IllegalArgumentException when a setting is invalid or cannot change; nothing changed then
+     * @throws IllegalStateException when the pool is closing or closed
+     */
+    PoolConfig reconfigure(UnaryOperator<PoolConfig.Builder> change);
+
+    /**
+     * Stops lending: callers wait (up to their timeout, which then explains that the pool is suspended) and no
+     * resource is created, while leases out continue and housekeeping goes on. For maintenance: suspend, then
+     * {@link #evict()} to drop connections to an old server or old credentials, then {@link #resume()}. Callers that
+     * waited through the suspension are served first, in arrival order. Idempotent.
+     * {@snippet :
+     * pool.suspend();
+     * pool.evict();     // idle connections go now, leased ones when returned
+     * rotateCredentials();
+     * pool.resume();    // waiting callers get connections made with the new credentials
+     * }
+     */
+    void suspend();
+
+    /** Lends again after {@link #suspend()}: first to the callers that waited, in arrival order. Idempotent. */
+    void resume();
+
+    /** @return whether the pool is suspended */
+    boolean isSuspended();
 
     /** @return whether {@link #close()} has been called */
     boolean isClosed();
+
+    /**
+     * Closes the pool gracefully, for a service shutting down: new callers are refused at once with a
+     * {@link PoolClosedException} saying the pool is closing (a load balancer's retry then goes to another instance),
+     * leases out are left to finish, and callers already waiting are still served, in order, as resources come back.
+     * Once nothing is out and nobody waits, or when {@code grace} runs out, the pool closes: callers still waiting
+     * are failed with a {@link PoolClosedException} saying the grace ran out, and resources still leased are
+     * destroyed. A suspended pool is resumed first. Returns when the pool is closed; the report says what was cut
+     * off (also logged, as a warning when anything was). Calling it again, or after {@link #close()}, returns an
+     * empty report.
+     * {@snippet :
+     * Runtime.getRuntime().addShutdownHook(new Thread(() -> pool.close(Duration.ofSeconds(20))));
+     * }
+     *
+     * @param grace the longest the close may wait for in-flight work; zero closes at once
+     * @return what the close served and what it cut off
+     * @throws IllegalArgumentException when {@code grace} is null or negative
+     */
+    DrainReport close(Duration grace);
+
+    /**
+     * Registers a JVM shutdown hook (run on SIGTERM, Ctrl-C or {@link System#exit}) that closes this pool with
+     * {@link #close(Duration) close(grace)}. Pools with hooks drain in parallel, each within its grace; keep the sum of
+     * the grace and the rest of the shutdown under the platform's kill timeout (Kubernetes:
+     * {@code terminationGracePeriodSeconds}, 30 s by default).
+     * {@snippet :
+     * Pool<Socket> pool = Pool.open(config, sockets);
+     * pool.closeOnShutdown(Duration.ofSeconds(20));
+     * }
+     *
+     * @param grace the longest the close may wait for in-flight work
+     * @return the registered hook, for {@link Runtime#removeShutdownHook}
+     * @throws IllegalArgumentException when {@code grace} is null or negative
+     */
+    default Thread closeOnShutdown(Duration grace) {
+        if (grace == null || grace.isNegative()) {
+            throw new IllegalArgumentException("grace is " + grace + " but must be zero or more, e.g. Duration.ofSeconds(20)");
+        }
+        Thread hook = new Thread(() -> close(grace), "berth-" + config().name() + "-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        return hook;
+    }
 
     /**
      * Closes the pool: new acquires fail at once, waiting callers get a {@link PoolClosedException}, idle

@@ -47,7 +47,12 @@ import java.time.Duration;
  * <tr><td>slowLeaseThreshold</td><td>0 (off)</td><td>logs leases held longer, with their call site (the seed used 0.5 s)</td></tr>
  * <tr><td>reportInterval</td><td>0 (off)</td><td>periodic state line in the log</td></tr>
  * <tr><td>listener</td><td>none</td><td>metrics bindings (berth-micrometer) plug in here</td></tr>
+ * <tr><td>jmx</td><td>off</td><td>registers the pool's {@link PoolMXBean} with the platform MBean server, under
+ *     {@code dev.berth:type=Pool,name=<name>}, while the pool is open</td></tr>
  * </table>
+ *
+ * <p>Every setting but {@code name} and {@code listener} can change on a running pool: see
+ * {@link Pool#reconfigure(java.util.function.UnaryOperator)}.
  */
 public final class PoolConfig {
 
@@ -73,6 +78,9 @@ public final class PoolConfig {
     private final Duration slowLeaseThreshold;
     private final Duration reportInterval;
     private final PoolListener listener;
+    private final boolean jmx;
+    /** Whether lifetimeJitter was set, rather than derived from maxLifetime (then it follows a changed lifetime). */
+    private final boolean lifetimeJitterSet;
 
     private PoolConfig(Builder b) {
         this.name = b.name != null ? b.name : "pool-" + POOL_NUMBER.incrementAndGet();
@@ -94,6 +102,8 @@ public final class PoolConfig {
         this.slowLeaseThreshold = b.slowLeaseThreshold;
         this.reportInterval = b.reportInterval;
         this.listener = b.listener;
+        this.jmx = b.jmx;
+        this.lifetimeJitterSet = b.lifetimeJitter != null;
     }
 
     /** @return a builder with every setting at its default */
@@ -109,7 +119,7 @@ public final class PoolConfig {
         b.minIdle = minIdle;
         b.acquireTimeout = acquireTimeout;
         b.maxLifetime = maxLifetime;
-        b.lifetimeJitter = lifetimeJitter;
+        b.lifetimeJitter = lifetimeJitterSet ? lifetimeJitter : null;
         b.idleTimeout = idleTimeout;
         b.keepaliveTime = keepaliveTime;
         b.validationTimeout = validationTimeout;
@@ -123,6 +133,7 @@ public final class PoolConfig {
         b.slowLeaseThreshold = slowLeaseThreshold;
         b.reportInterval = reportInterval;
         b.listener = listener;
+        b.jmx = jmx;
         return b;
     }
 
@@ -164,6 +175,8 @@ public final class PoolConfig {
     public Duration reportInterval() { return reportInterval; }
     /** @return the listener receiving the pool's events */
     public PoolListener listener() { return listener; }
+    /** @return whether the pool registers its {@link PoolMXBean} with the platform MBean server */
+    public boolean jmx() { return jmx; }
 
     @Override
     public String toString() {
@@ -174,7 +187,7 @@ public final class PoolConfig {
                 + ", validateAfterIdle=" + validateAfterIdle + ", createConcurrency=" + createConcurrency + ", createTimeout=" + createTimeout
                 + ", closeGrace=" + closeGrace + ", housekeepingPeriod=" + housekeepingPeriod
                 + ", callSites=" + callSites + ", leakDetectionThreshold=" + leakDetectionThreshold
-                + ", slowLeaseThreshold=" + slowLeaseThreshold + ", reportInterval=" + reportInterval + '}';
+                + ", slowLeaseThreshold=" + slowLeaseThreshold + ", reportInterval=" + reportInterval + ", jmx=" + jmx + '}';
     }
 
     /** Builds a {@link PoolConfig}; not thread-safe. */
@@ -198,6 +211,7 @@ public final class PoolConfig {
         private Duration slowLeaseThreshold = Duration.ZERO;
         private Duration reportInterval = Duration.ZERO;
         private PoolListener listener = PoolListener.NONE;
+        private boolean jmx;
 
         private Builder() {
         }
@@ -250,6 +264,12 @@ public final class PoolConfig {
             this.listener = java.util.Objects.requireNonNull(listener, "listener must not be null; use PoolListener.NONE for none");
             return this;
         }
+
+        /**
+         * @param on register the pool's {@link PoolMXBean} with the platform MBean server while it is open, under
+         *     {@code dev.berth:type=Pool,name=<name>} (default off); @return this builder
+         */
+        public Builder jmx(boolean on) { this.jmx = on; return this; }
 
         /**
          * Checks the settings and builds the configuration.

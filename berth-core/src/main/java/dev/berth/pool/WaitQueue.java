@@ -1,5 +1,7 @@
 package dev.berth.pool;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,12 +40,33 @@ final class WaitQueue<R> {
      */
     static final long STARVATION_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
+    /** {@link #gate} bits: the queue is in FIFO mode (idle entries go to the head, newcomers queue behind it). */
+    private static final int FIFO = 1;
+    /** {@link #gate} bits: the pool is suspended (nothing is lent; callers queue, idle entries stay idle). */
+    private static final int SUSPENDED = 2;
+    private static final VarHandle GATE;
+
+    static {
+        try {
+            GATE = MethodHandles.lookup().findVarHandle(WaitQueue.class, "gate", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final EntryTable<R> table;
     /** Takes an entry that became idle after close (the caller owns it): the pool destroys it. */
     private final Consumer<PooledEntry<R>> discard;
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     private final AtomicInteger waiting = new AtomicInteger();
-    private volatile boolean fifo;
+    /**
+     * {@link #FIFO} and {@link #SUSPENDED} in one field, so a borrower learns from one read whether it may take an
+     * idle entry, and a hand-off ending FIFO mode cannot clear a suspension that began meanwhile.
+     */
+    @SuppressWarnings("unused") // written through GATE
+    private volatile int gate;
+    /** Set by {@link #refuseNewcomers}: a waiter added from then on is failed with it; those queued before stay. */
+    private volatile Throwable refusingWith;
     /** Set once by {@link #close}: from then on every waiter is failed with it. */
     private volatile Throwable closedWith;
 
@@ -57,9 +80,41 @@ final class WaitQueue<R> {
         return closedWith != null;
     }
 
-    /** Whether newcomers must queue instead of taking idle entries. */
+    /** Whether newcomers must queue instead of taking idle entries: the queue is in FIFO mode, or suspended. */
     boolean fifo() {
-        return fifo;
+        return gate != 0;
+    }
+
+    /** Whether the pool is suspended: nobody is lent anything until {@link #resume}. */
+    boolean suspended() {
+        return (gate & SUSPENDED) != 0;
+    }
+
+    /** Stops lending: callers queue (and time out as usual), idle entries wait for {@link #resume}. */
+    void suspend() {
+        GATE.getAndBitwiseOr(this, SUSPENDED);
+    }
+
+    /** Lends again, to the callers queued meanwhile first, in arrival order. */
+    void resume() {
+        // those who waited through the suspension go first; handOff ends FIFO mode once they are served
+        GATE.getAndBitwiseOr(this, FIFO);
+        GATE.getAndBitwiseAnd(this, ~SUSPENDED);
+        drain();
+        if (waiting.get() == 0) {
+            endFifo(); // nobody waited through it: newcomers may take idle entries again at once
+        }
+    }
+
+    private void endFifo() {
+        if ((gate & FIFO) != 0) {
+            GATE.getAndBitwiseAnd(this, ~FIFO);
+        }
+    }
+
+    /** The start of a graceful close: callers queued now are still served, later ones are failed with {@code failure}. */
+    void refuseNewcomers(Throwable failure) {
+        refusingWith = failure;
     }
 
     /** Callers still waiting. */
@@ -72,6 +127,10 @@ final class WaitQueue<R> {
      * added after {@link #close} is failed at once (close may have swept the queue before it arrived).
      */
     int add(Waiter waiter) {
+        Throwable refusing = refusingWith;
+        if (refusing != null && waiter.complete(refusing)) {
+            return waiting.get(); // never queued: the caller reads the failure as its result
+        }
         int count = waiting.incrementAndGet();
         waiters.offer(waiter);
         Throwable closing = closedWith;
@@ -111,7 +170,7 @@ final class WaitQueue<R> {
 
     /** An entry its holder is done with: straight to the oldest waiter in FIFO mode, otherwise made idle. */
     void giveBack(PooledEntry<R> entry) {
-        if (fifo && waiting.get() > 0 && handOff(entry)) {
+        if (gate != 0 && waiting.get() > 0 && handOff(entry)) {
             return;
         }
         makeIdle(entry);
@@ -119,7 +178,7 @@ final class WaitQueue<R> {
 
     /** A waiter no thread runs for (a future) was woken: serve it an idle entry here, if there is one. */
     void serveIdle(Waiter waiter) {
-        PooledEntry<R> entry = table.claimIdle();
+        PooledEntry<R> entry = suspended() ? null : table.claimIdle();
         if (entry == null) {
             waiter.missed();
         } else if (!serve(waiter, entry)) {
@@ -129,12 +188,16 @@ final class WaitQueue<R> {
 
     /** An entry became idle while callers may wait: wake the head, or in FIFO mode hand entries over. */
     void signal() {
+        int current = gate;
+        if ((current & SUSPENDED) != 0) {
+            return; // resume() serves the queue
+        }
         Waiter head = liveHead();
         if (head == null) {
             return;
         }
-        if (fifo || head.passedOver() && System.nanoTime() - head.start >= STARVATION_NANOS) {
-            fifo = true;
+        if ((current & FIFO) != 0 || head.passedOver() && System.nanoTime() - head.start >= STARVATION_NANOS) {
+            GATE.getAndBitwiseOr(this, FIFO);
             drain();
         } else {
             head.wake();
@@ -150,7 +213,7 @@ final class WaitQueue<R> {
 
     /** Serves queued waiters from idle entries until one side runs out (FIFO mode). */
     void drain() {
-        while (!waiters.isEmpty()) {
+        while (!suspended() && !waiters.isEmpty()) {
             PooledEntry<R> entry = table.claimIdle();
             if (entry == null) {
                 return;
@@ -164,16 +227,19 @@ final class WaitQueue<R> {
 
     /** Hands an entry the caller owns to the oldest waiter; false when nobody waits. */
     boolean handOff(PooledEntry<R> entry) {
+        if (suspended()) {
+            return false;
+        }
         Waiter waiter;
         while ((waiter = waiters.poll()) != null) {
             if (serve(waiter, entry)) {
                 if (System.nanoTime() - waiter.start < STARVATION_NANOS || waiters.peek() == null) {
-                    fifo = false; // the queue is short again: back to letting running callers take idle entries
+                    endFifo(); // the queue is short again: back to letting running callers take idle entries
                 }
                 return true;
             }
         }
-        fifo = false;
+        endFifo();
         return false;
     }
 
