@@ -22,6 +22,8 @@ import javax.sql.DataSource;
  */
 final class Backends implements AutoCloseable {
     static final String PRIMARY = "primary";
+    /** How long a berth pool's graceful close waits for work in flight at shutdown (SIGTERM). */
+    static final java.time.Duration DRAIN_GRACE = java.time.Duration.ofSeconds(10);
 
     final DataSource dataSource;
     final Database db;
@@ -65,14 +67,14 @@ final class Backends implements AutoCloseable {
      * Opens the primary pool and one pool per replica; they start on first use (berth) or at once (HikariCP,
      * which fails fast). A pool that fails to open closes the ones opened before it.
      */
-    static Backends openDatabase(DemoConfig config, String databaseUrl, MeterRegistry registry) {
+    static Backends openDatabase(DemoConfig config, String databaseUrl, MeterRegistry registry, Drains drains) {
         List<Opened> opened = new java.util.ArrayList<>();
         try {
-            Opened primary = open(config, PRIMARY, databaseUrl, registry);
+            Opened primary = open(config, PRIMARY, databaseUrl, registry, drains);
             opened.add(primary);
             List<Opened> replicas = new java.util.ArrayList<>();
             for (int i = 0; i < config.replicaUrls().size(); i++) {
-                Opened replica = open(config, "replica-" + (i + 1), config.replicaUrls().get(i), registry);
+                Opened replica = open(config, "replica-" + (i + 1), config.replicaUrls().get(i), registry, drains);
                 opened.add(replica);
                 replicas.add(replica);
             }
@@ -89,22 +91,22 @@ final class Backends implements AutoCloseable {
         }
     }
 
-    private static Opened open(DemoConfig config, String name, String url, MeterRegistry registry) {
+    private static Opened open(DemoConfig config, String name, String url, MeterRegistry registry, Drains drains) {
         return switch (config.pools()) {
-            case BERTH -> berth(config, name, url, registry);
+            case BERTH -> berth(config, name, url, registry, drains);
             case HIKARI -> hikari(config, name, url, registry);
         };
     }
 
     /** Opens Redis the same way as the database: berth's pool, or JedisPool. */
-    static DemoRedis openRedis(DemoConfig config, String redisUrl, String namespace, MeterRegistry registry) {
+    static DemoRedis openRedis(DemoConfig config, String redisUrl, String namespace, MeterRegistry registry, Drains drains) {
         return switch (config.pools()) {
-            case BERTH -> new BerthRedis(redisUrl, namespace, config.poolSize(), config.acquireTimeout(), registry);
+            case BERTH -> new BerthRedis(redisUrl, namespace, config.poolSize(), config.acquireTimeout(), registry, drains);
             case HIKARI -> new JedisPoolRedis(redisUrl, namespace, config.poolSize(), config.acquireTimeout(), registry);
         };
     }
 
-    private static Opened berth(DemoConfig config, String name, String url, MeterRegistry registry) {
+    private static Opened berth(DemoConfig config, String name, String url, MeterRegistry registry, Drains drains) {
         BerthDataSource ds = BerthDataSource.fromUrl(url);
         ds.setPoolName(name);
         ds.setMaximumPoolSize(config.poolSize());
@@ -115,7 +117,7 @@ final class Backends implements AutoCloseable {
         PoolView view = PoolView.berth(name, "postgresql", ds::stats, ds::report, registry);
         return new Opened(name, ds, view, () -> {
             try {
-                ds.close();
+                drains.add(name, ds.close(DRAIN_GRACE)); // graceful: waiting callers are served, new ones refused
             } finally {
                 metrics.close();
             }
@@ -150,6 +152,21 @@ final class Backends implements AutoCloseable {
                 pool.getIdleConnections(), pool.getActiveConnections(), pool.getThreadsAwaitingConnection(),
                 creation == null ? 0 : creation.count(), 0, timeouts == null ? 0 : (long) timeouts.count(), 0,
                 PoolView.Latency.of(acquire), PoolView.Latency.of(usage), List.of());
+    }
+
+    /** What the berth pools' graceful closes reported at shutdown, for the demo's last line. */
+    static final class Drains {
+        private final java.util.Queue<String> reports = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+        void add(String pool, dev.berth.pool.DrainReport report) {
+            reports.add(pool + " " + report);
+        }
+
+        /** @return one line per pool closed so far; empty with HikariCP and JedisPool */
+        @Override
+        public String toString() {
+            return String.join("\n  ", reports);
+        }
     }
 
     @Override

@@ -28,8 +28,11 @@ final class BerthRedis implements DemoRedis {
     private final String counters;
     private final String channel;
     private final PoolView view;
+    private final Backends.Drains drains;
 
-    BerthRedis(String url, String namespace, int poolSize, Duration acquireTimeout, MeterRegistry registry) {
+    BerthRedis(String url, String namespace, int poolSize, Duration acquireTimeout, MeterRegistry registry,
+            Backends.Drains drains) {
+        this.drains = drains;
         PoolMetrics m = PoolMetrics.of(registry, POOL, "redis");
         try {
             this.redis = RedisPool.builder(url)
@@ -118,7 +121,7 @@ final class BerthRedis implements DemoRedis {
     @Override
     public void close() {
         try {
-            redis.close();
+            drains.add("redis", redis.close(Backends.DRAIN_GRACE));
         } finally {
             metrics.close();
         }

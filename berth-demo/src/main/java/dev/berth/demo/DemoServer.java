@@ -45,9 +45,11 @@ final class DemoServer implements AutoCloseable {
     private final DemoRedis redis;
     private final String databaseUrl;
     private final String redisUrl;
+    private final Backends.Drains drains;
 
     private DemoServer(ScopeStack resources, WebServer server, URI uri, DemoConfig config, FileStore files, String description,
-                       Backends backends, DemoRedis redis, String databaseUrl, String redisUrl) {
+                       Backends backends, DemoRedis redis, String databaseUrl, String redisUrl, Backends.Drains drains) {
+        this.drains = drains;
         this.resources = resources;
         this.server = server;
         this.uri = uri;
@@ -87,9 +89,10 @@ final class DemoServer implements AutoCloseable {
             registry.config().meterFilter(percentilesForPeers());
             stack.push(registry::close);
 
-            Backends backends = stack.push(Backends.openDatabase(config, databaseUrl, registry));
+            Backends.Drains drains = new Backends.Drains();
+            Backends backends = stack.push(Backends.openDatabase(config, databaseUrl, registry, drains));
             String namespace = Schema.create(backends.db);
-            DemoRedis redis = stack.push(Backends.openRedis(config, redisUrl, namespace, registry));
+            DemoRedis redis = stack.push(Backends.openRedis(config, redisUrl, namespace, registry, drains));
             FileStore files = stack.push(FileStore.open(config.filesDir(), config.maxUploadBytes()));
             Events events = new Events();
             stack.push(redis.subscribe(events::deliver));
@@ -129,7 +132,7 @@ final class DemoServer implements AutoCloseable {
             String description = "pools: " + config.pools().name().toLowerCase(java.util.Locale.ROOT) + " ("
                     + (config.pools() == DemoConfig.Pools.BERTH ? "BerthDataSource and RedisPool" : "HikariCP and JedisPool")
                     + ", " + config.poolSize() + " connections each); " + database + "; " + redisWhere;
-            return new DemoServer(stack.popAll(), server, uri, config, files, description, backends, redis, databaseUrl, redisUrl);
+            return new DemoServer(stack.popAll(), server, uri, config, files, description, backends, redis, databaseUrl, redisUrl, drains);
         } catch (Exception | Error e) {
             try {
                 stack.close();
@@ -233,7 +236,9 @@ final class DemoServer implements AutoCloseable {
 
     /** @return what {@link #close()} does, for the last line the demo prints */
     String closedSummary() {
-        return "server closed, every pool closed" + (embedded ? ", embedded servers stopped" : "");
+        String drained = drains.toString();
+        return "server closed, every pool closed" + (embedded ? ", embedded servers stopped" : "")
+                + (drained.isEmpty() ? "" : ":\n  " + drained);
     }
 
     /** What the dashboard shows: every database pool (the primary, then the replicas), then Redis. */

@@ -33,6 +33,8 @@ class DemoShutdownTest {
         demo.close();
 
         assertThat(((BerthDataSource) demo.server().dataSource()).isClosed()).isTrue();
+        assertThat(demo.server().closedSummary()).as("each berth pool closed gracefully, with its report")
+                .contains("primary closed in").contains("redis closed in").doesNotContain("cut off");
         assertThatThrownBy(() -> demo.server().redis().ping()).isInstanceOf(RuntimeException.class);
         assertThat(refuses(uri.getPort())).as("the HTTP port is closed").isTrue();
     }
@@ -105,7 +107,9 @@ class DemoShutdownTest {
             List<String> rest = new ArrayList<>();
             lines.drainTo(rest);
             assertThat(rest).as("output after SIGTERM (exit %d; before: %s)", process.exitValue(), seen)
-                    .anySatisfy(l -> assertThat(l).contains("stopped (server closed, every pool closed"));
+                    .anySatisfy(l -> assertThat(l).contains("stopped (server closed, every pool closed"))
+                    .anySatisfy(l -> assertThat(l).contains("primary closed in")) // the SIGTERM path drains gracefully
+                    .anySatisfy(l -> assertThat(l).contains("redis closed in"));
             assertThat(refuses(uri.getPort())).isTrue();
         } finally {
             process.destroyForcibly();

@@ -2,6 +2,7 @@ package dev.berth.jdbc;
 
 import dev.berth.internal.Checks;
 
+import dev.berth.pool.DrainReport;
 import dev.berth.pool.Lease;
 import dev.berth.pool.Pool;
 import dev.berth.pool.PoolClosedException;
@@ -51,9 +52,14 @@ import javax.sql.DataSource;
  * }
  * }
  *
- * <p>Lifecycle: the pool starts on the first {@link #getConnection()} or on {@link #start()}; from then on
- * the settings are frozen and setters throw {@link IllegalStateException}. Invalid settings fail at the
- * setter, or at start when they depend on each other, with a message naming the setting and its value.
+ * <p>Lifecycle: the pool starts on the first {@link #getConnection()} or on {@link #start()}. From then on the
+ * pool's sizes, timeouts and thresholds still change live, as with HikariCP's config MXBean
+ * ({@code maximumPoolSize}, {@code minimumIdle}, {@code connectionTimeout}, {@code idleTimeout}, {@code maxLifetime},
+ * {@code keepaliveTime}, {@code validationTimeout}, {@code leakDetectionThreshold}, {@code slowLeaseThreshold},
+ * {@code callSites}, {@code registerMbeans}; see {@link dev.berth.pool.Pool#reconfigure} for what each change does),
+ * while the other settings are frozen and their setters throw {@link IllegalStateException}. Invalid settings fail
+ * at the setter, or at start when they depend on each other, with a message naming the setting and its value.
+ * {@link #close(Duration)} closes gracefully; {@link #suspend()} and {@link #resume()} pause lending.
  * Passwords never appear in {@link #toString()}, logs or exception messages.
  *
  * <p>Thread safety: every method may be called from any thread. {@link #getConnection()} is the hot path and
@@ -179,7 +185,8 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
             throw unavailable(e, " [BerthDataSource settings: connectionTimeout=" + frozen.connectionTimeout
                     + " ms, maximumPoolSize=" + frozen.maximumPoolSize + "]");
         } catch (PoolClosedException e) {
-            throw new SQLNonTransientConnectionException(closedMessage(), "08003", e);
+            // while a graceful close drains, the pool's own words: it is closing, and only waiting callers are served
+            throw new SQLNonTransientConnectionException(current.isClosed() ? closedMessage() : e.getMessage(), "08003", e);
         } catch (PoolException e) {
             throw unavailable(e, "");
         } catch (InterruptedException e) {
@@ -320,12 +327,103 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
         }
     }
 
+    /**
+     * Closes gracefully, for a service shutting down ({@link Pool#close(Duration)}): new borrowers are refused at once
+     * with a {@link SQLNonTransientConnectionException} saying the pool is closing, connections out are left to be
+     * returned, and callers already waiting are still served; then the pool closes, at the latest when
+     * {@code grace} runs out. Returns what it served and what it cut off (also logged).
+     * {@snippet :
+     * DrainReport report = dataSource.close(Duration.ofSeconds(20));
+     * }
+     *
+     * @param grace the longest to wait for connections out and callers waiting
+     * @return what the close served and cut off; an empty report when the pool never started or was closed already
+     */
+    public DrainReport close(Duration grace) {
+        if (grace == null || grace.isNegative()) {
+            throw new IllegalArgumentException("grace is " + grace + " but must be zero or more, e.g. Duration.ofSeconds(20)");
+        }
+        Pool<PhysicalConnection> current;
+        lifecycle.lock();
+        try {
+            closed = true;
+            current = pool;
+        } finally {
+            lifecycle.unlock();
+        }
+        return current != null ? current.close(grace) : new DrainReport(Duration.ZERO, 0, 0, 0, 0, 0);
+    }
+
+    /**
+     * Registers a JVM shutdown hook (SIGTERM, Ctrl-C, {@link System#exit}) that closes this data source with
+     * {@link #close(Duration) close(grace)}.
+     *
+     * @param grace the longest the close may wait
+     * @return the hook, for {@link Runtime#removeShutdownHook}
+     */
+    public Thread closeOnShutdown(Duration grace) {
+        if (grace == null || grace.isNegative()) {
+            throw new IllegalArgumentException("grace is " + grace + " but must be zero or more, e.g. Duration.ofSeconds(20)");
+        }
+        Thread hook = new Thread(() -> close(grace), "berth-" + get(s -> s.poolName) + "-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        return hook;
+    }
+
+    /**
+     * Stops lending connections until {@link #resume()} ({@link Pool#suspend()}): borrowers wait, up to
+     * {@code connectionTimeout}, and no connection is opened. With {@link #evict()} in between, for maintenance such
+     * as a manual switch-over. Starts the pool if needed.
+     */
+    public void suspend() {
+        startPool().suspend();
+    }
+
+    /** Lends connections again, to the borrowers that waited first; see {@link #suspend()}. */
+    public void resume() {
+        Pool<PhysicalConnection> current = pool;
+        if (current != null) {
+            current.resume();
+        }
+    }
+
+    /** @return whether the pool is suspended */
+    public boolean isSuspended() {
+        Pool<PhysicalConnection> current = pool;
+        return current != null && current.isSuspended();
+    }
+
     private String closedMessage() {
         return "BerthDataSource " + (runningName == null ? "" : runningName + " ")
                 + "is closed; connections can no longer be borrowed from it (create a new one to reconnect)";
     }
 
     // ---- settings plumbing -----------------------------------------------------------------------------
+
+    /**
+     * Applies a change of a setting the running pool can take ({@link Pool#reconfigure}); before start, like
+     * {@link #set}. The change is checked on a copy of the running settings first, so a refused one changes nothing.
+     */
+    void setLive(String setting, Consumer<Settings> change) {
+        lifecycle.lock();
+        try {
+            Pool<PhysicalConnection> current = pool;
+            if (current == null || closed) {
+                set(setting, change);
+                return;
+            }
+            Settings next = running.copy();
+            change.accept(next);
+            next.validate();
+            next.poolName = runningName;
+            PoolConfig config = next.toPoolConfig();
+            current.reconfigure(builder -> config.toBuilder());
+            change.accept(settings);
+            running = next;
+        } finally {
+            lifecycle.unlock();
+        }
+    }
 
     /** Applies a change while the pool has not started yet; fails naming the setting afterwards. */
     void set(String setting, Consumer<Settings> change) {
@@ -340,6 +438,15 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
         } finally {
             lifecycle.unlock();
         }
+    }
+
+    /**
+     * A setting the running pool can change, also through JMX: read from the pool while it runs, so the getter and
+     * the MXBean agree; from the settings before start.
+     */
+    private <T> T live(Function<PoolConfig, T> running, Function<Settings, T> configured) {
+        Pool<PhysicalConnection> current = pool;
+        return current != null && !closed ? running.apply(current.config()) : get(configured);
     }
 
     <T> T get(Function<Settings, T> reader) {
@@ -397,39 +504,39 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
     public String getPassword() { return get(Settings::effectivePassword); }
 
     /** @param size most connections open at once, idle and in use (default 10, at least 1) */
-    public void setMaximumPoolSize(int size) { set("maximumPoolSize", s -> s.maximumPoolSize(size)); }
+    public void setMaximumPoolSize(int size) { setLive("maximumPoolSize", s -> s.maximumPoolSize(size)); }
     /** @return most connections open at once */
-    public int getMaximumPoolSize() { return get(s -> s.maximumPoolSize); }
+    public int getMaximumPoolSize() { return live(PoolConfig::maxSize, s -> s.maximumPoolSize); }
 
     /** @param idle idle connections kept ready (default: same as maximumPoolSize, a fixed-size pool) */
-    public void setMinimumIdle(int idle) { set("minimumIdle", s -> s.minimumIdle(idle)); }
+    public void setMinimumIdle(int idle) { setLive("minimumIdle", s -> s.minimumIdle(idle)); }
     /** @return idle connections kept ready (maximumPoolSize unless set) */
-    public int getMinimumIdle() { return get(Settings::effectiveMinimumIdle); }
+    public int getMinimumIdle() { return live(PoolConfig::minIdle, Settings::effectiveMinimumIdle); }
 
     /** @param millis longest wait in {@link #getConnection()} (default 30,000 ms, positive) */
-    public void setConnectionTimeout(long millis) { set("connectionTimeout", s -> s.connectionTimeout = Checks.positiveMillis("connectionTimeout", millis)); }
+    public void setConnectionTimeout(long millis) { setLive("connectionTimeout", s -> s.connectionTimeout = Checks.positiveMillis("connectionTimeout", millis)); }
     /** @return longest wait in {@link #getConnection()}, in ms */
-    public long getConnectionTimeout() { return get(s -> s.connectionTimeout); }
+    public long getConnectionTimeout() { return live(c -> c.acquireTimeout().toMillis(), s -> s.connectionTimeout); }
 
     /** @param millis idle time after which connections above minimumIdle close (default 600,000 ms; 0 = never) */
-    public void setIdleTimeout(long millis) { set("idleTimeout", s -> s.idleTimeout = Checks.notNegativeMillis("idleTimeout", millis)); }
+    public void setIdleTimeout(long millis) { setLive("idleTimeout", s -> s.idleTimeout = Checks.notNegativeMillis("idleTimeout", millis)); }
     /** @return idle time after which surplus connections close, in ms */
-    public long getIdleTimeout() { return get(s -> s.idleTimeout); }
+    public long getIdleTimeout() { return live(c -> c.idleTimeout().toMillis(), s -> s.idleTimeout); }
 
     /** @param millis age at which a connection is retired, with jitter (default 1,800,000 ms; 0 = never) */
-    public void setMaxLifetime(long millis) { set("maxLifetime", s -> s.maxLifetime = Checks.notNegativeMillis("maxLifetime", millis)); }
+    public void setMaxLifetime(long millis) { setLive("maxLifetime", s -> s.maxLifetime = Checks.notNegativeMillis("maxLifetime", millis)); }
     /** @return age at which a connection is retired, in ms */
-    public long getMaxLifetime() { return get(s -> s.maxLifetime); }
+    public long getMaxLifetime() { return live(c -> c.maxLifetime().toMillis(), s -> s.maxLifetime); }
 
     /** @param millis how often idle connections are pinged (default 120,000 ms; 0 = never) */
-    public void setKeepaliveTime(long millis) { set("keepaliveTime", s -> s.keepaliveTime = Checks.notNegativeMillis("keepaliveTime", millis)); }
+    public void setKeepaliveTime(long millis) { setLive("keepaliveTime", s -> s.keepaliveTime = Checks.notNegativeMillis("keepaliveTime", millis)); }
     /** @return how often idle connections are pinged, in ms */
-    public long getKeepaliveTime() { return get(s -> s.keepaliveTime); }
+    public long getKeepaliveTime() { return live(c -> c.keepaliveTime().toMillis(), s -> s.keepaliveTime); }
 
     /** @param millis longest a liveness check may take (default 5,000 ms, positive) */
-    public void setValidationTimeout(long millis) { set("validationTimeout", s -> s.validationTimeout = Checks.positiveMillis("validationTimeout", millis)); }
+    public void setValidationTimeout(long millis) { setLive("validationTimeout", s -> s.validationTimeout = Checks.positiveMillis("validationTimeout", millis)); }
     /** @return longest a liveness check may take, in ms */
-    public long getValidationTimeout() { return get(s -> s.validationTimeout); }
+    public long getValidationTimeout() { return live(c -> c.validationTimeout().toMillis(), s -> s.validationTimeout); }
 
     /**
      * The longest one connection attempt may take (default 10,000 ms). pgjdbc gets it as {@code connectTimeout} (in
@@ -452,9 +559,9 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
      *
      * @param millis hold time after which a borrowed connection counts as leaked (default 0 = off)
      */
-    public void setLeakDetectionThreshold(long millis) { set("leakDetectionThreshold", s -> s.leakDetectionThreshold = Checks.notNegativeMillis("leakDetectionThreshold", millis)); }
+    public void setLeakDetectionThreshold(long millis) { setLive("leakDetectionThreshold", s -> s.leakDetectionThreshold = Checks.notNegativeMillis("leakDetectionThreshold", millis)); }
     /** @return hold time after which a borrowed connection counts as leaked, in ms (0 = off) */
-    public long getLeakDetectionThreshold() { return get(s -> s.leakDetectionThreshold); }
+    public long getLeakDetectionThreshold() { return live(c -> c.leakDetectionThreshold().toMillis(), s -> s.leakDetectionThreshold); }
 
     /**
      * HikariCP's {@code dataSource} property: take physical connections from this data source (a pgjdbc
@@ -469,14 +576,25 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
     }
 
     /** @param millis a connection held longer is logged with its call site when returned (default 0 = off) */
-    public void setSlowLeaseThreshold(long millis) { set("slowLeaseThreshold", s -> s.slowLeaseThreshold = Checks.notNegativeMillis("slowLeaseThreshold", millis)); }
+    public void setSlowLeaseThreshold(long millis) { setLive("slowLeaseThreshold", s -> s.slowLeaseThreshold = Checks.notNegativeMillis("slowLeaseThreshold", millis)); }
     /** @return the slow-lease threshold in ms (0 = off) */
-    public long getSlowLeaseThreshold() { return get(s -> s.slowLeaseThreshold); }
+    public long getSlowLeaseThreshold() { return live(c -> c.slowLeaseThreshold().toMillis(), s -> s.slowLeaseThreshold); }
 
     /** @param on record where connections are borrowed, within a budget of one stack per 10 ms per connection (default on) */
-    public void setCallSites(boolean on) { set("callSites", s -> s.callSites = on); }
+    public void setCallSites(boolean on) { setLive("callSites", s -> s.callSites = on); }
     /** @return whether borrow call sites are recorded */
     public boolean isCallSites() { return get(s -> s.callSites); }
+
+    /**
+     * HikariCP's {@code registerMbeans}: registers the pool's {@link dev.berth.pool.PoolMXBean} with the platform MBean
+     * server while it runs, under {@code dev.berth:type=Pool,name=<poolName>}, for JConsole, jmx_exporter and the
+     * like: its sizes and counters, its live settings, {@code suspend}, {@code resume}, {@code evict}.
+     *
+     * @param on register the MXBean (default off)
+     */
+    public void setRegisterMbeans(boolean on) { setLive("registerMbeans", s -> s.registerMbeans = on); }
+    /** @return whether the pool's MXBean is registered while it runs */
+    public boolean isRegisterMbeans() { return get(s -> s.registerMbeans); }
 
     /** @param listener receives the pool's events, e.g. berth-micrometer's binding (default none) */
     public void setPoolListener(dev.berth.pool.PoolListener listener) {

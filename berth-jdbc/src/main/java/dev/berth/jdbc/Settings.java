@@ -48,6 +48,7 @@ final class Settings implements Cloneable {
     long leakDetectionThreshold;
     long slowLeaseThreshold;
     boolean callSites = true;
+    boolean registerMbeans;
     dev.berth.pool.PoolListener poolListener = dev.berth.pool.PoolListener.NONE;
     FatalErrorRule fatalErrorRule = FatalErrorRule.standard();
     /** Asked for the user name and password of each new connection; {@code null}: the static ones. */
@@ -151,6 +152,7 @@ final class Settings implements Cloneable {
                 .slowLeaseThreshold(Duration.ofMillis(slowLeaseThreshold))
                 .callSites(callSites)
                 .listener(poolListener)
+                .jmx(registerMbeans)
                 .build();
     }
 

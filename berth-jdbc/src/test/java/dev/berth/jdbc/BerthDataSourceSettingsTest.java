@@ -114,15 +114,20 @@ class BerthDataSourceSettingsTest {
     }
 
     @Test
-    void settingsAreFrozenOnceStarted() {
+    void connectionSettingsAreFrozenOnceStartedWhilePoolSettingsStayLive() {
         try (BerthDataSource ds = BerthDataSource.fromUrl(URL)) {
             ds.start();
 
-            assertThatThrownBy(() -> ds.setMaximumPoolSize(20))
+            assertThatThrownBy(() -> ds.setSchema("other"))
                     .isInstanceOf(IllegalStateException.class)
-                    .hasMessageStartingWith("maximumPoolSize cannot change")
+                    .hasMessageStartingWith("schema cannot change")
                     .hasMessageContaining("frozen");
-            assertThat(ds.getMaximumPoolSize()).isEqualTo(10);
+            assertThatThrownBy(() -> ds.setPoolName("renamed"))
+                    .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("poolName cannot change");
+            ds.setMaximumPoolSize(20);
+            assertThat(ds.getMaximumPoolSize()).isEqualTo(20);
+            assertThat(ds.stats().maxSize()).isEqualTo(20);
+            assertThat(ds.getMinimumIdle()).as("unset minimumIdle follows maximumPoolSize, as in HikariCP").isEqualTo(20);
         }
     }
 

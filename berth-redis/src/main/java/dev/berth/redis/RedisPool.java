@@ -2,6 +2,7 @@ package dev.berth.redis;
 
 import static dev.berth.internal.Checks.positive;
 
+import dev.berth.pool.DrainReport;
 import dev.berth.pool.Pool;
 import dev.berth.pool.PoolConfig;
 import dev.berth.pool.PoolReport;
@@ -314,6 +315,27 @@ public final class RedisPool implements AutoCloseable {
             subscription.close();
         }
         pool.close();
+    }
+
+    /**
+     * Closes gracefully, for a service shutting down ({@link Pool#close(Duration)}): subscriptions end, new
+     * callers are refused at once saying the pool is closing, commands in flight and callers already waiting are
+     * still served, and the pool closes when they are done or {@code grace} runs out.
+     * {@snippet :
+     * DrainReport report = redis.close(Duration.ofSeconds(10));
+     * }
+     *
+     * @param grace the longest to wait for work in flight
+     * @return what the close served and cut off
+     */
+    public DrainReport close(Duration grace) {
+        if (grace == null || grace.isNegative()) {
+            throw new IllegalArgumentException("grace is " + grace + " but must be zero or more, e.g. Duration.ofSeconds(10)");
+        }
+        for (Subscription subscription : List.copyOf(subscriptions)) {
+            subscription.close();
+        }
+        return pool.close(grace);
     }
 
     @Override
