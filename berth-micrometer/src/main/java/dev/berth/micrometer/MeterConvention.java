@@ -20,7 +20,7 @@ public enum MeterConvention {
      * The OpenTelemetry semantic conventions for database client connection pools, {@code db.client.connection.*},
      * tagged {@code db.client.connection.pool.name} (and {@code db.client.connection.state} on the count): the
      * names shared dashboards and alerts are built on, for any pool, JDBC or not. Written from semantic-conventions
-     * v1.44.0, where they have the status "development"; berth follows them when they change. The older
+     * v1.44.0, where they have the status "development": they may still change, and these names with them. The older
      * {@code db.client.connections.*} names (attributes {@code pool.name}, {@code state}, durations in
      * milliseconds) are not published. The names are listed in {@link PoolMeters}.
      */
