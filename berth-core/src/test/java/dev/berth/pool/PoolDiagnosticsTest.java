@@ -359,10 +359,14 @@ class PoolDiagnosticsTest {
     }
 
     @Test
-    void statsCarryTheConfiguredSizes() {
+    void statsCarryTheConfiguredSizesAndFollowAReconfiguration() {
         Pool<Resource> pool = pools.open(c -> c.maxSize(4).minIdle(3));
         assertThat(pool.stats().maxSize()).isEqualTo(4);
         assertThat(pool.stats().minIdle()).isEqualTo(3);
+
+        pool.reconfigure(settings -> settings.maxSize(6).minIdle(1));
+        assertThat(pool.stats().maxSize()).isEqualTo(6);
+        assertThat(pool.stats().minIdle()).isEqualTo(1);
     }
 
     @Test
