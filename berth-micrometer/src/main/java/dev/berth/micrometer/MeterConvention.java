@@ -22,7 +22,10 @@ public enum MeterConvention {
      * names shared dashboards and alerts are built on, for any pool, JDBC or not. Written from semantic-conventions
      * v1.44.0, where they have the status "development": they may still change, and these names with them. The older
      * {@code db.client.connections.*} names (attributes {@code pool.name}, {@code state}, durations in
-     * milliseconds) are not published. The names are listed in {@link PoolMeters}.
+     * milliseconds) are not published. The names are listed in {@link PoolMeters}. The three durations are
+     * Micrometer timers: a Prometheus registry renders them in seconds, as the conventions ask; an OTLP registry
+     * exports timers in its {@code baseTimeUnit}, milliseconds unless set to seconds
+     * ({@code management.otlp.metrics.export.base-time-unit=seconds} in Spring Boot).
      */
     OPENTELEMETRY
 }
