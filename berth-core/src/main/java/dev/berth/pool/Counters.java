@@ -70,7 +70,7 @@ final class Counters<R> {
                 default -> { }
             }
         }
-        return new PoolStats(name, idle + leased, idle, leased, Math.max(0, queue.count()), table.maxSize(),
+        return new PoolStats(name, idle + leased, idle, leased, Math.max(0, queue.count()), table.maxSize(), table.minIdle(),
                 created.get(), destroyed.get(), waits.count(), timeouts.get(),
                 creationFailures.get(), waits, holds);
     }

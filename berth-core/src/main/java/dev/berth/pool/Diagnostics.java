@@ -133,8 +133,8 @@ final class Diagnostics {
         }
     }
 
-    void created() {
-        notify(() -> listener.created(pool));
+    void created(long createNanos) {
+        notify(() -> listener.created(pool, createNanos));
     }
 
     void creationFailed(Throwable failure) {

@@ -51,6 +51,11 @@ final class EntryTable<R> {
         return maxSize;
     }
 
+    /** The configured {@code minIdle}, which is also the spread: it follows a reconfiguration. */
+    int minIdle() {
+        return spread;
+    }
+
     /** Whether the pool holds more entries than its (lowered) maximum: one volatile read and an array length. */
     boolean overMaximum() {
         return entries.length > maxSize;

@@ -207,7 +207,7 @@ final class Housekeeper<R> {
         }
         counters.creationEnded(attempt.worker);
         counters.created.incrementAndGet();
-        diagnostics.created();
+        diagnostics.created(System.nanoTime() - attemptStart);
         backoffUntil = System.nanoTime(); // a success ends the streak's backoff
         if (counters.failureStreak.getAndSet(0) > 0) {
             LOG.log(Level.INFO, () -> "pool '" + name + "' creates resources again");

@@ -31,6 +31,15 @@ public interface PoolListener {
     /** @param pool the pool's name */
     default void created(String pool) { }
 
+    /**
+     * A resource was created; the pool calls this one, and by default it calls {@link #created(String)}, so a
+     * listener written before creation was timed keeps working. Override one of the two, not both.
+     *
+     * @param pool the pool's name
+     * @param createNanos how long {@link ResourceFactory#create()} took for it
+     */
+    default void created(String pool, long createNanos) { created(pool); }
+
     /** @param pool the pool's name; @param failure why a resource could not be created */
     default void creationFailed(String pool, Throwable failure) { }
 

@@ -13,6 +13,7 @@ import java.time.Duration;
  * @param leased resources lent out
  * @param waiting callers waiting for a resource
  * @param maxSize the configured maximum
+ * @param minIdle the configured number of idle resources kept ready
  * @param created resources created since the pool opened
  * @param destroyed resources destroyed since the pool opened
  * @param acquired leases handed out since the pool opened
@@ -28,6 +29,7 @@ public record PoolStats(
         int leased,
         int waiting,
         int maxSize,
+        int minIdle,
         long created,
         long destroyed,
         long acquired,
@@ -66,7 +68,7 @@ public record PoolStats(
     @Override
     public String toString() {
         return name + ": total=" + total + " idle=" + idle + " leased=" + leased + " waiting=" + waiting
-                + " max=" + maxSize + " created=" + created + " destroyed=" + destroyed + " acquired=" + acquired
+                + " max=" + maxSize + " minIdle=" + minIdle + " created=" + created + " destroyed=" + destroyed + " acquired=" + acquired
                 + " timeouts=" + timeouts + " creationFailures=" + creationFailures
                 + "\n  acquire wait: " + acquireWait + "\n  hold:         " + hold;
     }

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -326,6 +327,46 @@ class PoolDiagnosticsTest {
         assertThat(released).hasValue(26);
         assertThat(created).hasValue(1);
         assertThat(timedOut).hasValue(1);
+    }
+
+    @Test
+    void listenerIsToldHowLongEachCreationTookEnclosingTheFactoryCall() throws Exception {
+        AtomicLong insideFactory = new AtomicLong();
+        ResourceFactory<Resource> timed = new ResourceFactory<>() {
+            @Override public Resource create() throws Exception {
+                long start = System.nanoTime();
+                Resource r = factory.create();
+                insideFactory.set(System.nanoTime() - start);
+                return r;
+            }
+            @Override public void destroy(Resource r) { factory.destroy(r); }
+        };
+        AtomicLong reported = new AtomicLong(-1);
+        AtomicInteger oldStyle = new AtomicInteger();
+        PoolListener listener = new PoolListener() {
+            @Override public void created(String p, long createNanos) { reported.set(createNanos); }
+        };
+        PoolListener legacy = new PoolListener() {
+            @Override public void created(String p) { oldStyle.incrementAndGet(); }
+        };
+        try (Pool<Resource> pool = Pool.open(PoolConfig.builder().name("timed").maxSize(1).listener(listener).build(), timed);
+             Pool<Resource> old = Pool.open(PoolConfig.builder().name("legacy").maxSize(1).listener(legacy).build(), factory)) {
+            pool.acquire().close();
+            old.acquire().close();
+            await().until(() -> reported.get() >= 0 && oldStyle.get() == 1);
+        }
+        assertThat(reported.get()).isPositive().isGreaterThanOrEqualTo(insideFactory.get());
+    }
+
+    @Test
+    void statsCarryTheConfiguredSizesAndFollowAReconfiguration() {
+        Pool<Resource> pool = pools.open(c -> c.maxSize(4).minIdle(3));
+        assertThat(pool.stats().maxSize()).isEqualTo(4);
+        assertThat(pool.stats().minIdle()).isEqualTo(3);
+
+        pool.reconfigure(settings -> settings.maxSize(6).minIdle(1));
+        assertThat(pool.stats().maxSize()).isEqualTo(6);
+        assertThat(pool.stats().minIdle()).isEqualTo(1);
     }
 
     @Test

@@ -285,6 +285,9 @@ class BerthDataSourceSettingsTest {
         assertThat(ds.stats().name()).isEqualTo("idle-pool");
         assertThat(ds.stats().total()).isZero();
         assertThat(ds.stats().maxSize()).isEqualTo(10);
+        assertThat(ds.stats().minIdle()).isEqualTo(10); // minimumIdle unset: HikariCP's default, the pool's size
+        ds.setMinimumIdle(2);
+        assertThat(ds.stats().minIdle()).isEqualTo(2);
     }
 
     @Test

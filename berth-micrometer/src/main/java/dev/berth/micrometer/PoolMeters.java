@@ -2,7 +2,8 @@ package dev.berth.micrometer;
 
 /**
  * The names of the meters {@link PoolMetrics} registers for every pool, for dashboards, alerts and tests.
- * Each meter carries the tags {@code pool} and {@code kind}; some add one more, named below. Names follow
+ * berth's own ({@link MeterConvention#BERTH}) carry the tags {@code pool} and {@code kind}; some add one more,
+ * named below. Names follow
  * Micrometer's dotted convention; a registry renders them for its backend (Prometheus: dots become
  * underscores, timers get {@code _seconds}, counters {@code _total}).
  *
@@ -29,8 +30,38 @@ package dev.berth.micrometer;
  *     when the lease was lost without {@code close()}, {@code false} when it is held past the leak threshold</td></tr>
  * </table>
  *
+ * <p>The meters of the OpenTelemetry semantic conventions for database client connection pools
+ * ({@link MeterConvention#OPENTELEMETRY}), from semantic-conventions v1.44.0, status "development". Each carries
+ * the tag {@value #POOL_NAME_TAG} (the pool's name) instead of {@code pool} and {@code kind}; the count adds
+ * {@value #STATE_TAG}. The conventions' unit is given; Micrometer's timers take it as seconds, its gauges and
+ * counters get none (the conventions' {@code {connection}} is an annotation, not a unit a name should carry).
+ *
+ * <table>
+ * <caption>OpenTelemetry-named meters (Prometheus names in brackets)</caption>
+ * <tr><th>name</th><th>conventions' instrument, unit</th><th>type here</th><th>value</th></tr>
+ * <tr><td>{@value #CONNECTION_COUNT}</td><td>UpDownCounter, {@code {connection}}</td><td>gauge</td><td>tag
+ *     {@value #STATE_TAG}: {@code idle} resources ready to lend, {@code used} resources lent out
+ *     ({@code db_client_connection_count})</td></tr>
+ * <tr><td>{@value #CONNECTION_MAX}</td><td>UpDownCounter, {@code {connection}}</td><td>gauge</td><td>maxSize</td></tr>
+ * <tr><td>{@value #CONNECTION_IDLE_MIN}</td><td>UpDownCounter, {@code {connection}}</td><td>gauge</td><td>minIdle</td></tr>
+ * <tr><td>{@value #CONNECTION_IDLE_MAX}</td><td>UpDownCounter, {@code {connection}}</td><td>gauge</td><td>maxSize:
+ *     berth caps idle resources only by the pool's size</td></tr>
+ * <tr><td>{@value #PENDING_REQUESTS}</td><td>UpDownCounter, {@code {request}}</td><td>gauge</td><td>callers
+ *     waiting for a resource</td></tr>
+ * <tr><td>{@value #CONNECTION_TIMEOUTS}</td><td>Counter, {@code {timeout}}</td><td>function counter</td><td>acquires
+ *     that timed out since the pool opened ({@code db_client_connection_timeouts_total})</td></tr>
+ * <tr><td>{@value #CREATE_TIME}</td><td>Histogram, {@code s}</td><td>timer</td><td>how long each successful
+ *     creation took ({@code db_client_connection_create_time_seconds})</td></tr>
+ * <tr><td>{@value #WAIT_TIME}</td><td>Histogram, {@code s}</td><td>timer</td><td>how long each acquire waited for
+ *     its lease, as {@value #ACQUIRE}</td></tr>
+ * <tr><td>{@value #USE_TIME}</td><td>Histogram, {@code s}</td><td>timer</td><td>how long each lease was held, as
+ *     {@value #HOLD}</td></tr>
+ * </table>
+ *
  * {@snippet :
  * double waiting = registry.get(PoolMeters.WAITING).tag("pool", "orders-db").gauge().value();
+ * double used = registry.get(PoolMeters.CONNECTION_COUNT)
+ *         .tags(PoolMeters.POOL_NAME_TAG, "orders-db", PoolMeters.STATE_TAG, "used").gauge().value();
  * }
  */
 public final class PoolMeters {
@@ -63,4 +94,27 @@ public final class PoolMeters {
     public static final String VALIDATION_FAILURES = "berth.pool.validation.failures";
     /** Counter: leases reported as leaks, tagged with {@code dropped}. */
     public static final String LEAKS = "berth.pool.leaks";
+
+    /** Tag of every OpenTelemetry-named meter: the pool's name. */
+    public static final String POOL_NAME_TAG = "db.client.connection.pool.name";
+    /** Tag of {@link #CONNECTION_COUNT}: {@code idle} or {@code used}. */
+    public static final String STATE_TAG = "db.client.connection.state";
+    /** OpenTelemetry gauge: resources by state, {@code idle} or {@code used}. */
+    public static final String CONNECTION_COUNT = "db.client.connection.count";
+    /** OpenTelemetry gauge: the most resources the pool may hold. */
+    public static final String CONNECTION_MAX = "db.client.connection.max";
+    /** OpenTelemetry gauge: the idle resources kept ready (minIdle). */
+    public static final String CONNECTION_IDLE_MIN = "db.client.connection.idle.min";
+    /** OpenTelemetry gauge: the most resources that may be idle (maxSize). */
+    public static final String CONNECTION_IDLE_MAX = "db.client.connection.idle.max";
+    /** OpenTelemetry gauge: callers waiting for a resource. */
+    public static final String PENDING_REQUESTS = "db.client.connection.pending_requests";
+    /** OpenTelemetry counter: acquires that timed out. */
+    public static final String CONNECTION_TIMEOUTS = "db.client.connection.timeouts";
+    /** OpenTelemetry timer: how long creations took. */
+    public static final String CREATE_TIME = "db.client.connection.create_time";
+    /** OpenTelemetry timer: how long acquires waited for their lease. */
+    public static final String WAIT_TIME = "db.client.connection.wait_time";
+    /** OpenTelemetry timer: how long leases were held. */
+    public static final String USE_TIME = "db.client.connection.use_time";
 }

@@ -18,6 +18,7 @@ import dev.berth.pool.PoolListener;
 import dev.berth.pool.PoolReport;
 import dev.berth.pool.PoolStats;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,18 +28,26 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.function.ToIntFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * One berth pool's meters in a Micrometer {@link MeterRegistry}: it is the pool's {@link PoolListener} (timers
  * and counters fed by the pool's events) and, once {@linkplain #bindTo bound} to the pool's statistics, the
- * source of its gauges. Every meter carries the tags {@code pool} (the pool's name) and {@code kind}
- * ({@code "jdbc"}, {@code "redis"} or your own word), plus any tags given to the {@link PoolMetricsBuilder}.
+ * source of its gauges. The meters come under two sets of names, both registered by default
+ * ({@link PoolMetricsBuilder#conventions} picks one): berth's own, {@code berth.pool.*}, tagged {@code pool} (the
+ * pool's name) and {@code kind} ({@code "jdbc"}, {@code "redis"} or your own word); and the OpenTelemetry
+ * semantic conventions for database client connection pools, {@code db.client.connection.*}, tagged
+ * {@code db.client.connection.pool.name}. Both carry any tags given to the {@link PoolMetricsBuilder}.
+ * Both by default because they serve different readers: the conventions' names are what shared dashboards
+ * and alerts expect, berth's add what only berth counts (destructions by reason, leaks, failed creations and
+ * validations); one pool makes 40 series with both (24 of them berth's, without percentile histograms), and a
+ * builder option drops either.
  *
  * <p>The listener goes into the pool's configuration, so it sees the pool's first creations; the gauges are
  * bound once the pool exists:
@@ -84,6 +93,10 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
     private final String pool;
     private final String kind;
     private final Tags tags;
+    /** The {@link MeterConvention#OPENTELEMETRY} meters, or {@code null} when they were not asked for. */
+    private final ConventionMeters conventions;
+    /** Whether the {@link MeterConvention#BERTH} meters exist; when not, the fields below are {@code null}. */
+    private final boolean berth;
     private final Timer acquire;
     private final Timer hold;
     private final Counter timeouts;
@@ -100,12 +113,22 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
     private volatile Supplier<PoolStats> stats;
     private volatile boolean closed;
 
-    PoolMetrics(MeterRegistry registry, String pool, String kind, Tags extraTags, boolean percentileHistogram) {
+    PoolMetrics(MeterRegistry registry, String pool, String kind, Tags extraTags, boolean percentileHistogram,
+                Set<MeterConvention> names) {
         this.registry = registry;
         this.pool = pool;
         this.kind = kind;
         this.tags = extraTags.and("pool", pool, "kind", kind);
-        Registrations.claim(registry, tags, pool, kind);
+        this.berth = names.contains(MeterConvention.BERTH);
+        Tags conventionTags = names.contains(MeterConvention.OPENTELEMETRY)
+                ? ConventionMeters.tagsOf(extraTags, pool) : null;
+        Registrations.claim(registry, berth ? tags : null, conventionTags, pool, kind);
+        this.conventions = conventionTags == null ? null : new ConventionMeters(this, conventionTags, percentileHistogram);
+        if (!berth) {
+            acquire = hold = null;
+            timeouts = creations = creationFailures = validationFailures = leaksHeld = leaksDropped = null;
+            return;
+        }
         // Most acquires wait far less than Micrometer's default lowest bucket (1 ms): start the buckets lower.
         this.acquire = timer(ACQUIRE, "Time callers waited for a lease", percentileHistogram, Duration.ofNanos(10_000));
         this.hold = timer(HOLD, "Time leases were held before they were returned", percentileHistogram, null);
@@ -228,11 +251,16 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
                         + " call bindTo once per PoolMetrics");
             }
             this.stats = stats;
-            gauge(RESOURCES, "Resources that exist, idle and leased", PoolStats::total);
-            gauge(IDLE, "Resources ready to lend", PoolStats::idle);
-            gauge(LEASED, "Resources lent out", PoolStats::leased);
-            gauge(MAX, "The most resources the pool may hold", PoolStats::maxSize);
-            gauge(WAITING, "Callers waiting for a resource", PoolStats::waiting);
+            if (berth) {
+                gauge(RESOURCES, "Resources that exist, idle and leased", tags, PoolStats::total);
+                gauge(IDLE, "Resources ready to lend", tags, PoolStats::idle);
+                gauge(LEASED, "Resources lent out", tags, PoolStats::leased);
+                gauge(MAX, "The most resources the pool may hold", tags, PoolStats::maxSize);
+                gauge(WAITING, "Callers waiting for a resource", tags, PoolStats::waiting);
+            }
+            if (conventions != null) {
+                conventions.bind(this);
+            }
         } finally {
             lifecycle.unlock();
         }
@@ -284,48 +312,74 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
 
     // ---- PoolListener: called on the pool's hot paths; field reads and a record each ------------------
 
-    /** Records the wait in {@value PoolMeters#ACQUIRE}. */
+    /** Records the wait in {@value PoolMeters#ACQUIRE} and {@value PoolMeters#WAIT_TIME}. */
     @Override
     public void acquired(String pool, long waitNanos) {
-        acquire.record(waitNanos, TimeUnit.NANOSECONDS);
+        if (berth) {
+            acquire.record(waitNanos, TimeUnit.NANOSECONDS);
+        }
+        if (conventions != null) {
+            conventions.waited(waitNanos);
+        }
     }
 
-    /** Records the hold time in {@value PoolMeters#HOLD}. */
+    /** Records the hold time in {@value PoolMeters#HOLD} and {@value PoolMeters#USE_TIME}. */
     @Override
     public void released(String pool, long holdNanos) {
-        hold.record(holdNanos, TimeUnit.NANOSECONDS);
-    }
-
-    /** Counts a timeout in {@value PoolMeters#TIMEOUTS}. */
-    @Override
-    public void timedOut(PoolReport report) {
-        timeouts.increment();
+        if (berth) {
+            hold.record(holdNanos, TimeUnit.NANOSECONDS);
+        }
+        if (conventions != null) {
+            conventions.used(holdNanos);
+        }
     }
 
     /**
-     * Counts a creation in {@value PoolMeters#CREATIONS}. Creation is off the hot path, so it is also where a listener
-     * shared by two pools is caught: the other pool's events are refused (the pool logs the refusal).
+     * Counts a timeout in {@value PoolMeters#TIMEOUTS}. ({@value PoolMeters#CONNECTION_TIMEOUTS} reads the pool's own
+     * count, {@code PoolStats.timeouts()}, instead.)
+     */
+    @Override
+    public void timedOut(PoolReport report) {
+        if (berth) {
+            timeouts.increment();
+        }
+    }
+
+    /**
+     * Counts a creation in {@value PoolMeters#CREATIONS} and records how long it took in
+     * {@value PoolMeters#CREATE_TIME}. Creation is off the hot path, so it is also where a listener shared by two
+     * pools is caught: the other pool's events are refused (the pool logs the refusal).
      *
      * @throws IllegalStateException when the event comes from a pool of another name
      */
     @Override
-    public void created(String pool) {
+    public void created(String pool, long createNanos) {
         if (!this.pool.equals(pool)) {
             throw new IllegalStateException("the metrics for pool '" + this.pool + "' are also the listener of pool '"
                     + pool + "', whose events would be counted as theirs; give every pool a PoolMetrics of its own");
         }
-        creations.increment();
+        if (berth) {
+            creations.increment();
+        }
+        if (conventions != null) {
+            conventions.created(createNanos);
+        }
     }
 
     /** Counts a failed creation in {@value PoolMeters#CREATION_FAILURES}. */
     @Override
     public void creationFailed(String pool, Throwable failure) {
-        creationFailures.increment();
+        if (berth) {
+            creationFailures.increment();
+        }
     }
 
     /** Counts a destruction in {@value PoolMeters#DESTRUCTIONS}, tagged with its reason. */
     @Override
     public void destroyed(String pool, String reason) {
+        if (!berth) {
+            return;
+        }
         String key = reason == null ? "unknown" : reason;
         Counter counter = destructions.get(key);
         if (counter == null) {
@@ -339,13 +393,17 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
     /** Counts a failed validation in {@value PoolMeters#VALIDATION_FAILURES}. */
     @Override
     public void validationFailed(String pool) {
-        validationFailures.increment();
+        if (berth) {
+            validationFailures.increment();
+        }
     }
 
     /** Counts a leak in {@value PoolMeters#LEAKS}, tagged {@code dropped=true} or {@code false}. */
     @Override
     public void leak(String pool, PoolReport.Holding holding, boolean dropped) {
-        (dropped ? leaksDropped : leaksHeld).increment();
+        if (berth) {
+            (dropped ? leaksDropped : leaksHeld).increment();
+        }
     }
 
     // ---- registration -------------------------------------------------------------------------------
@@ -368,6 +426,10 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
     }
 
     private Timer timer(String name, String description, boolean histogram, Duration lowestBucket) {
+        return timer(name, description, tags, histogram, lowestBucket);
+    }
+
+    Timer timer(String name, String description, Tags tags, boolean histogram, Duration lowestBucket) {
         return track(Timer.builder(name).description(description).tags(tags)
                 .publishPercentileHistogram(histogram).minimumExpectedValue(lowestBucket).register(registry));
     }
@@ -376,15 +438,21 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
         return track(Counter.builder(name).description(description).tags(tags).tags(more).register(registry));
     }
 
-    private void gauge(String name, String description, ToIntFunction<PoolStats> field) {
+    void gauge(String name, String description, Tags tags, ToLongFunction<PoolStats> field) {
         // The gauge holds this object weakly; the function captures only the field accessor.
         track(Gauge.builder(name, this, metrics -> metrics.read(field)).description(description).tags(tags)
                 .register(registry));
     }
 
-    private double read(ToIntFunction<PoolStats> field) {
+    void functionCounter(String name, String description, Tags tags, ToLongFunction<PoolStats> field) {
+        // As a gauge: this object is held weakly.
+        track(FunctionCounter.builder(name, this, metrics -> metrics.read(field)).description(description).tags(tags)
+                .register(registry));
+    }
+
+    private double read(ToLongFunction<PoolStats> field) {
         Supplier<PoolStats> source = stats;
-        return source == null ? Double.NaN : field.applyAsInt(source.get());
+        return source == null ? Double.NaN : field.applyAsLong(source.get());
     }
 
     private <M extends Meter> M track(M meter) {

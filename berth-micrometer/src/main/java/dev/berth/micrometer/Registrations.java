@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.search.Search;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,10 +18,18 @@ final class Registrations {
     private Registrations() {
     }
 
-    static void claim(MeterRegistry registry, Tags tags, String pool, String kind) {
-        List<Meter> existing = Search.in(registry).tags(tags).meters().stream()
-                .filter(m -> m.getId().getName().startsWith("berth.pool."))
-                .toList();
+    /**
+     * @param berthTags the tags of berth's own meters, or {@code null} when they are not registered
+     * @param conventionTags the tags of the OpenTelemetry-named meters, or {@code null} when they are not registered
+     */
+    static void claim(MeterRegistry registry, Tags berthTags, Tags conventionTags, String pool, String kind) {
+        List<Meter> existing = new ArrayList<>();
+        if (berthTags != null) {
+            existing.addAll(named(registry, berthTags, "berth.pool."));
+        }
+        if (conventionTags != null) {
+            existing.addAll(named(registry, conventionTags, "db.client.connection."));
+        }
         if (existing.isEmpty()) {
             return;
         }
@@ -30,7 +39,14 @@ final class Registrations {
         }
         throw new IllegalStateException("the registry already has meters for pool '" + pool + "' (kind " + kind
                 + ") from another PoolMetrics that is still open; close that one (metrics.close()) when its pool"
-                + " closes, or give this pool a name of its own");
+                + " closes, or give this pool a name of its own (the OpenTelemetry names, db.client.connection.*,"
+                + " tell pools apart by name alone)");
+    }
+
+    private static List<Meter> named(MeterRegistry registry, Tags tags, String prefix) {
+        return Search.in(registry).tags(tags).meters().stream()
+                .filter(m -> m.getId().getName().startsWith(prefix))
+                .toList();
     }
 
     /** The previous owner was collected without close(): its gauges exist and lost their source. */

@@ -104,6 +104,41 @@ class BerthDataSourceMetricsTest {
     }
 
     @Test
+    void theOpenTelemetryNamesShowTheSameWorkloadInTheScrape() throws Exception {
+        BerthDataSource ds = dataSource("orders-db", 300);
+        meter(ds);
+        ds.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> ds.stats().idle() == 2);
+        for (int i = 0; i < 10; i++) {
+            try (Connection c = ds.getConnection()) {
+                assertThat(selectOne(c)).isEqualTo(1);
+            }
+        }
+        String whileHeld;
+        try (Connection a = ds.getConnection(); Connection b = ds.getConnection()) {
+            assertThatThrownBy(ds::getConnection).isInstanceOf(SQLTransientConnectionException.class);
+            whileHeld = registry.scrape();
+        }
+        long created = ds.stats().created();
+
+        String name = "{db_client_connection_pool_name=\"orders-db\"}";
+        assertThat(whileHeld.lines()).contains(
+                "db_client_connection_count{db_client_connection_pool_name=\"orders-db\",db_client_connection_state=\"used\"} 2.0",
+                "db_client_connection_count{db_client_connection_pool_name=\"orders-db\",db_client_connection_state=\"idle\"} 0.0",
+                "db_client_connection_max" + name + " 2.0",
+                "db_client_connection_idle_min" + name + " 2.0",
+                "db_client_connection_idle_max" + name + " 2.0",
+                "db_client_connection_pending_requests" + name + " 0.0",
+                "db_client_connection_timeouts_total" + name + " 1.0",
+                "db_client_connection_wait_time_seconds_count" + name + " 12",
+                "db_client_connection_use_time_seconds_count" + name + " 10",
+                "db_client_connection_create_time_seconds_count" + name + " " + created);
+        // a real login takes measurable time: the creations' total is not zero
+        assertThat(registry.get(PoolMeters.CREATE_TIME).tag(PoolMeters.POOL_NAME_TAG, "orders-db").timer()
+                .totalTime(java.util.concurrent.TimeUnit.MICROSECONDS)).isGreaterThan(created);
+    }
+
+    @Test
     void aConnectionLeftBrokenIsCountedAsDestroyedForTheReasonBroken() throws Exception {
         BerthDataSource ds = dataSource("orders-db", 5_000);
         meter(ds);

@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.search.Search;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -38,22 +39,43 @@ class PoolMetricsLifecycleTest {
         return pools.open(c -> c.name(name).listener(metrics));
     }
 
+    /** berth's meters of the pool (tag pool) and its OpenTelemetry-named ones (tag db.client.connection.pool.name). */
     private List<Meter> metersOf(String pool) {
-        return List.copyOf(Search.in(registry).tag("pool", pool).meters());
+        List<Meter> meters = new ArrayList<>(Search.in(registry).tag("pool", pool).meters());
+        meters.addAll(Search.in(registry).tag(PoolMeters.POOL_NAME_TAG, pool).meters());
+        return meters;
+    }
+
+    private List<Meter> berthMeters() {
+        return registry.getMeters().stream().filter(m -> m.getId().getName().startsWith("berth.pool.")).toList();
+    }
+
+    private List<Meter> conventionMeters() {
+        return registry.getMeters().stream().filter(m -> m.getId().getName().startsWith("db.client.connection.")).toList();
     }
 
     @Test
-    void everyMeterCarriesThePoolAndKindTags() {
+    void everyBerthMeterCarriesThePoolAndKindTagsAndEveryConventionMeterThePoolName() {
         PoolMetrics metrics = PoolMetrics.of(registry, "orders-db", "jdbc");
         metrics.bindTo(open("orders-db", metrics)::stats);
 
-        assertThat(registry.getMeters()).hasSize(metersOf("orders-db").size()).allSatisfy(meter -> assertThat(
+        assertThat(registry.getMeters()).hasSize(metersOf("orders-db").size())
+                .hasSize(berthMeters().size() + conventionMeters().size());
+        assertThat(berthMeters()).allSatisfy(meter -> assertThat(
                 meter.getId().getTags()).contains(Tag.of("pool", "orders-db"), Tag.of("kind", "jdbc")));
-        assertThat(registry.getMeters()).extracting(m -> m.getId().getName()).contains(
+        assertThat(conventionMeters()).allSatisfy(meter -> assertThat(meter.getId().getTags())
+                .contains(Tag.of("db.client.connection.pool.name", "orders-db"))
+                .noneMatch(tag -> tag.getKey().equals("pool") || tag.getKey().equals("kind")));
+        assertThat(berthMeters()).extracting(m -> m.getId().getName()).contains(
                 "berth.pool.resources", "berth.pool.resources.idle", "berth.pool.resources.leased",
                 "berth.pool.resources.max", "berth.pool.waiting", "berth.pool.acquire", "berth.pool.hold",
                 "berth.pool.timeouts", "berth.pool.creations", "berth.pool.creation.failures",
                 "berth.pool.destructions", "berth.pool.validation.failures", "berth.pool.leaks");
+        assertThat(conventionMeters()).extracting(m -> m.getId().getName()).containsExactlyInAnyOrder(
+                "db.client.connection.count", "db.client.connection.count", "db.client.connection.max",
+                "db.client.connection.idle.min", "db.client.connection.idle.max",
+                "db.client.connection.pending_requests", "db.client.connection.timeouts",
+                "db.client.connection.create_time", "db.client.connection.wait_time", "db.client.connection.use_time");
     }
 
     @Test
@@ -63,8 +85,11 @@ class PoolMetricsLifecycleTest {
                 .tag("pool", "impostor")
                 .build();
 
-        assertThat(registry.getMeters()).isNotEmpty().allSatisfy(meter -> assertThat(meter.getId().getTags())
+        assertThat(berthMeters()).isNotEmpty().allSatisfy(meter -> assertThat(meter.getId().getTags())
                 .contains(Tag.of("region", "eu-west"), Tag.of("pool", "sessions"), Tag.of("kind", "redis")));
+        assertThat(conventionMeters()).isNotEmpty().allSatisfy(meter -> assertThat(meter.getId().getTags())
+                .contains(Tag.of("region", "eu-west"), Tag.of("db.client.connection.pool.name", "sessions"))
+                .doesNotContain(Tag.of("pool", "impostor")));
         assertThat(metrics.pool()).isEqualTo("sessions");
         assertThat(metrics.kind()).isEqualTo("redis");
     }

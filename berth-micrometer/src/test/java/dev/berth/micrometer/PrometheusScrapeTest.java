@@ -68,6 +68,34 @@ class PrometheusScrapeTest {
     }
 
     @Test
+    void scrapeShowsTheOpenTelemetryNamesWithThePoolNameLabel() throws Exception {
+        Pool<Resource> pool = open(PoolMetrics.of(registry, "scraped", "memory"));
+        for (int i = 0; i < 20; i++) {
+            pool.acquire().close();
+        }
+        String scrape;
+        try (Lease<Resource> a = pool.acquire(); Lease<Resource> b = pool.acquire()) {
+            assertThatThrownBy(() -> pool.acquire(Duration.ofMillis(5))).isInstanceOf(PoolTimeoutException.class);
+            scrape = registry.scrape();
+        }
+        String name = "{db_client_connection_pool_name=\"scraped\"}";
+        assertThat(scrape.lines()).contains(
+                "db_client_connection_count{db_client_connection_pool_name=\"scraped\",db_client_connection_state=\"idle\"} 0.0",
+                "db_client_connection_count{db_client_connection_pool_name=\"scraped\",db_client_connection_state=\"used\"} 2.0",
+                "db_client_connection_max" + name + " 2.0",
+                "db_client_connection_idle_min" + name + " 0.0",
+                "db_client_connection_idle_max" + name + " 2.0",
+                "db_client_connection_pending_requests" + name + " 0.0",
+                "db_client_connection_timeouts_total" + name + " 1.0",
+                "db_client_connection_wait_time_seconds_count" + name + " 22",
+                "db_client_connection_use_time_seconds_count" + name + " 20",
+                "db_client_connection_create_time_seconds_count" + name + " 2",
+                "# TYPE db_client_connection_count gauge",
+                "# TYPE db_client_connection_timeouts_total counter",
+                "# TYPE db_client_connection_wait_time_seconds summary");
+    }
+
+    @Test
     void percentileBucketsAppearOnlyWhenAskedFor() throws Exception {
         PoolMetrics metrics = PoolMetrics.of(registry, "scraped", "memory");
         Pool<Resource> first = open(metrics);
