@@ -26,6 +26,8 @@ final class Counters<R> {
     final AtomicLong created = new AtomicLong();
     final AtomicLong destroyed = new AtomicLong();
     final AtomicLong timeouts = new AtomicLong();
+    final AtomicLong shed = new AtomicLong();
+    final OverloadWatch overload = new OverloadWatch();
     final AtomicLong creationFailures = new AtomicLong();
     /** The most recent creation failure, for reports; never cleared. */
     volatile Throwable lastCreationFailure;
@@ -70,8 +72,8 @@ final class Counters<R> {
                 default -> { }
             }
         }
-        return new PoolStats(name, idle + leased, idle, leased, Math.max(0, queue.count()), table.maxSize(), table.minIdle(),
-                created.get(), destroyed.get(), waits.count(), timeouts.get(),
+        return new PoolStats(name, idle + leased, idle, leased, Math.max(0, queue.count()), overload.standing(System.nanoTime()), table.maxSize(), table.minIdle(),
+                created.get(), destroyed.get(), waits.count(), timeouts.get(), shed.get(),
                 creationFailures.get(), waits, holds);
     }
 
@@ -100,7 +102,30 @@ final class Counters<R> {
      */
     PoolTimeoutException timedOut(long waitedNanos) {
         timeouts.incrementAndGet();
-        long now = System.nanoTime();
+        TimeoutScene scene = scene(System.nanoTime());
+        diagnostics.timedOut(scene.report, scene.counts, waitedNanos);
+        return new PoolTimeoutException(() -> "no free resource within " + TimeUnit.NANOSECONDS.toMillis(waitedNanos)
+                + " ms in " + scene.report.get() + "\n" + scene.why, scene.failing);
+    }
+
+    /** What a timeout reports: the counts, the reason, the holders (rendered only when read), the creation failure. */
+    private record TimeoutScene(long at, PoolStats counts, String why, Throwable failing, Supplier<PoolReport> report) {
+    }
+
+    /** The last scene, shared by the timeouts within {@link #SCENE_REUSE_NANOS} of it. */
+    private volatile TimeoutScene lastScene;
+    /**
+     * Thousands of waiters that time out in the same instant (a burst the pool could not serve) see the same pool:
+     * one snapshot of the counts and holders serves every timeout within a millisecond of it, so expiring them costs
+     * a wake-up each, not a walk over the pool each.
+     */
+    private static final long SCENE_REUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private TimeoutScene scene(long now) {
+        TimeoutScene recent = lastScene;
+        if (recent != null && now - recent.at < SCENE_REUSE_NANOS) {
+            return recent;
+        }
         PoolStats counts = counts();
         long streak = failureStreak.get();
         Throwable failing = streak > 0 ? lastCreationFailure : null;
@@ -113,11 +138,46 @@ final class Counters<R> {
         String why = reason(counts, streak, failing, inFlight, oldestCreation);
         Throwable last = lastCreationFailure;
         List<Holder> longest = Diagnostics.longestHolders(table.snapshot(), PoolReport.MAX_HOLDERS);
-        Supplier<PoolReport> report = () -> new PoolReport(counts,
-                last == null ? null : last.toString(), Diagnostics.describe(longest, now));
-        diagnostics.timedOut(report, counts, waitedNanos);
-        return new PoolTimeoutException(() -> "no free resource within " + TimeUnit.NANOSECONDS.toMillis(waitedNanos)
-                + " ms in " + report.get() + "\n" + why, failing);
+        Supplier<PoolReport> report = memoized(() -> new PoolReport(counts,
+                last == null ? null : last.toString(), Diagnostics.describe(longest, now)));
+        TimeoutScene scene = new TimeoutScene(now, counts, why, failing, report);
+        lastScene = scene;
+        return scene;
+    }
+
+    /** Renders once, however many timeouts and listeners read it; two first readers at once may both render. */
+    private static Supplier<PoolReport> memoized(Supplier<PoolReport> render) {
+        return new Supplier<>() {
+            private volatile PoolReport rendered;
+
+            @Override
+            public PoolReport get() {
+                PoolReport r = rendered;
+                if (r == null) {
+                    r = render.get();
+                    rendered = r;
+                }
+                return r;
+            }
+        };
+    }
+
+    /**
+     * Counts a caller refused because the pool is overloaded, and makes its error: the rate, the queue, the expected
+     * wait against the caller's budget, and what to change. No holder report: overload is not a holder's fault.
+     */
+    PoolOverloadedException shed(int queued, int resources, long expectedNanos, long budgetNanos) {
+        shed.incrementAndGet();
+        diagnostics.shed(queued);
+        long perSecond = Math.round(overload.rate(resources));
+        int maxSize = table.maxSize();
+        return new PoolOverloadedException(() -> "pool '" + name + "' is overloaded: callers have been arriving faster than it"
+                + " serves them (" + perSecond + " a second with " + resources + " resources, " + queued + " waiting),"
+                + " and this caller would have been served and done in about " + TimeUnit.NANOSECONDS.toMillis(expectedNanos)
+                + " ms, beyond its remaining budget of " + Math.max(0, TimeUnit.NANOSECONDS.toMillis(budgetNanos))
+                + " ms, so it is refused now instead of waiting in vain. Send less work (shed it upstream, or retry"
+                + " later), shorten the leases, or raise maxSize (" + maxSize + ") if the server has room;"
+                + " OverloadPolicy.FIFO makes every caller wait its whole timeout instead");
     }
 
     private String reason(PoolStats counts, long streak, Throwable failing, int inFlight, long oldestCreationNanos) {

@@ -133,6 +133,25 @@ final class Diagnostics {
         }
     }
 
+    /** When the last "shedding" warning was logged; one every 30 s at most, with the count since. */
+    private final AtomicLong lastShedLog = new AtomicLong(System.nanoTime() - SHED_LOG_NANOS);
+    private final AtomicLong shedSinceLog = new AtomicLong();
+    private static final long SHED_LOG_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    void shed(int queued) {
+        shedSinceLog.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastShedLog.get();
+        if (now - last >= SHED_LOG_NANOS && lastShedLog.compareAndSet(last, now)) {
+            long refused = shedSinceLog.getAndSet(0);
+            LOG.log(Level.WARNING, () -> "pool '" + pool + "' is overloaded and sheds callers it could not serve in time: "
+                    + refused + " refused at once since the last such line, " + queued + " waiting now");
+        }
+        if (listener != PoolListener.NONE) {
+            notify(() -> listener.shed(pool, queued));
+        }
+    }
+
     void created(long createNanos) {
         notify(() -> listener.created(pool, createNanos));
     }

@@ -43,8 +43,13 @@ final class EntryTable<R> {
 
     /** Changes the bounds of a running pool; entries above a lowered maximum leave through {@link #removeIfSurplus}. */
     void resize(int maxSize, int spread) {
-        this.maxSize = maxSize;
-        this.spread = spread;
+        lock.lock(); // after this, no addIfRoom still acting on the old maximum: a sweep that follows sees what it added
+        try {
+            this.maxSize = maxSize;
+            this.spread = spread;
+        } finally {
+            lock.unlock();
+        }
     }
 
     int maxSize() {

@@ -121,9 +121,14 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
         }
     }
 
-    private PooledEntry<R> await(long start, long deadline) throws InterruptedException {
+    private PooledEntry<R> await(long start, long timeoutDeadline) throws InterruptedException {
         if (Thread.interrupted()) {
             throw new InterruptedException("interrupted before waiting for pool '" + name + "'");
+        }
+        long deadline = RequestDeadline.clamp(timeoutDeadline);
+        PoolOverloadedException refused = shedding(start, deadline);
+        if (refused != null) {
+            throw refused;
         }
         Waiter.Parked waiter = new Waiter.Parked(start, deadline, Thread.currentThread());
         enqueue(waiter);
@@ -187,10 +192,27 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
         throw rethrowable((Throwable) result);
     }
 
+    /**
+     * Under {@link OverloadPolicy#SHED} and a standing queue, the error of a caller about to queue that would finish
+     * only after its deadline; null when it may queue. Only on the slow path: a caller that found an idle resource
+     * never gets here.
+     */
+    private PoolOverloadedException shedding(long now, long deadline) {
+        if (config.overloadPolicy() != OverloadPolicy.SHED || !counters.overload.standing(now)) {
+            return null;
+        }
+        int ahead = queue.count();
+        int resources = Math.max(1, table.snapshot().length);
+        long expected = counters.overload.expectedFinishNanos(ahead + 1, resources);
+        long budget = deadline - now;
+        // no hold measured yet (Long.MAX_VALUE): nothing to judge by, so the caller queues as under FIFO
+        return expected != Long.MAX_VALUE && expected > budget ? counters.shed(ahead, resources, expected, budget) : null;
+    }
+
     @Override
     public CompletableFuture<Lease<R>> acquireAsync() {
         long start = System.nanoTime();
-        long deadline = start + acquireTimeoutNanos;
+        long deadline = RequestDeadline.clamp(start + acquireTimeoutNanos);
         CompletableFuture<Lease<R>> future = new CompletableFuture<>();
         if (refusal != null) {
             future.completeExceptionally(refuse());
@@ -210,8 +232,14 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
     }
 
     private void waitAsync(CompletableFuture<Lease<R>> future, long start, long deadline) {
-        if (deadline - System.nanoTime() <= 0) {
-            future.completeExceptionally(counters.timedOut(System.nanoTime() - start));
+        long now = System.nanoTime();
+        if (deadline - now <= 0) {
+            future.completeExceptionally(counters.timedOut(now - start));
+            return;
+        }
+        PoolOverloadedException refused = shedding(now, deadline);
+        if (refused != null) {
+            future.completeExceptionally(refused);
             return;
         }
         Waiter.Async<R> waiter = new Waiter.Async<>(start, deadline, future, queue, this);
@@ -258,6 +286,9 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
     /** Makes the lease for an entry the caller now owns, recording wait time and holder. */
     private PooledLease<R> lend(PooledEntry<R> entry, long start, long now) {
         long wait = now - start;
+        if (wait > 0) {
+            counters.overload.served(wait, now); // only callers that waited: the fast path lends with start == now
+        }
         entry.waits.record(wait);
         diagnostics.acquired(wait);
         PooledLease<R> lease = new PooledLease<>(this, entry, now, diagnostics.recordSite(entry, now));
@@ -302,6 +333,9 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
         long hold = now - lease.start;
         PooledEntry<R> entry = lease.entry;
         entry.holds.record(hold);
+        if (queue.count() > 0) {
+            counters.overload.held(hold); // the capacity a waiting caller counts on; a quiet pool measures nothing
+        }
         entry.forget(lease); // before the entry can be lent again
         diagnostics.released(lease, hold, now);
         boolean closed = queue.closed();

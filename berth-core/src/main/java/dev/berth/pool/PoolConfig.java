@@ -47,6 +47,8 @@ import java.time.Duration;
  * <tr><td>slowLeaseThreshold</td><td>0 (off)</td><td>logs leases held longer, with their call site (the seed used 0.5 s)</td></tr>
  * <tr><td>reportInterval</td><td>0 (off)</td><td>periodic state line in the log</td></tr>
  * <tr><td>listener</td><td>none</td><td>metrics bindings (berth-micrometer) plug in here</td></tr>
+ * <tr><td>overloadPolicy</td><td>{@link OverloadPolicy#SHED}</td><td>under a standing queue, a caller that could
+ *     not be served within its budget is refused at once instead of after its whole timeout</td></tr>
  * <tr><td>jmx</td><td>off</td><td>registers the pool's {@link PoolMXBean} with the platform MBean server, under
  *     {@code dev.berth:type=Pool,name=<name>}, while the pool is open</td></tr>
  * </table>
@@ -79,6 +81,7 @@ public final class PoolConfig {
     private final Duration reportInterval;
     private final PoolListener listener;
     private final boolean jmx;
+    private final OverloadPolicy overloadPolicy;
     /** Whether lifetimeJitter was set, rather than derived from maxLifetime (then it follows a changed lifetime). */
     private final boolean lifetimeJitterSet;
 
@@ -103,6 +106,7 @@ public final class PoolConfig {
         this.reportInterval = b.reportInterval;
         this.listener = b.listener;
         this.jmx = b.jmx;
+        this.overloadPolicy = b.overloadPolicy;
         this.lifetimeJitterSet = b.lifetimeJitter != null;
     }
 
@@ -134,6 +138,7 @@ public final class PoolConfig {
         b.reportInterval = reportInterval;
         b.listener = listener;
         b.jmx = jmx;
+        b.overloadPolicy = overloadPolicy;
         return b;
     }
 
@@ -177,6 +182,8 @@ public final class PoolConfig {
     public PoolListener listener() { return listener; }
     /** @return whether the pool registers its {@link PoolMXBean} with the platform MBean server */
     public boolean jmx() { return jmx; }
+    /** @return what the pool does under a standing queue */
+    public OverloadPolicy overloadPolicy() { return overloadPolicy; }
 
     @Override
     public String toString() {
@@ -187,7 +194,7 @@ public final class PoolConfig {
                 + ", validateAfterIdle=" + validateAfterIdle + ", createConcurrency=" + createConcurrency + ", createTimeout=" + createTimeout
                 + ", closeGrace=" + closeGrace + ", housekeepingPeriod=" + housekeepingPeriod
                 + ", callSites=" + callSites + ", leakDetectionThreshold=" + leakDetectionThreshold
-                + ", slowLeaseThreshold=" + slowLeaseThreshold + ", reportInterval=" + reportInterval + ", jmx=" + jmx + '}';
+                + ", slowLeaseThreshold=" + slowLeaseThreshold + ", reportInterval=" + reportInterval + ", overloadPolicy=" + overloadPolicy + ", jmx=" + jmx + '}';
     }
 
     /** Builds a {@link PoolConfig}; not thread-safe. */
@@ -212,6 +219,7 @@ public final class PoolConfig {
         private Duration reportInterval = Duration.ZERO;
         private PoolListener listener = PoolListener.NONE;
         private boolean jmx;
+        private OverloadPolicy overloadPolicy = OverloadPolicy.SHED;
 
         private Builder() {
         }
@@ -270,6 +278,13 @@ public final class PoolConfig {
          *     {@code dev.berth:type=Pool,name=<name>} (default off); @return this builder
          */
         public Builder jmx(boolean on) { this.jmx = on; return this; }
+
+        /** @param policy what the pool does under a standing queue (default {@link OverloadPolicy#SHED}); @return this builder */
+        public Builder overloadPolicy(OverloadPolicy policy) {
+            this.overloadPolicy = java.util.Objects.requireNonNull(policy,
+                    "overloadPolicy must not be null; use OverloadPolicy.FIFO to never refuse early");
+            return this;
+        }
 
         /**
          * Checks the settings and builds the configuration.

@@ -55,6 +55,15 @@ public interface PoolListener {
     default void validationFailed(String pool) { }
 
     /**
+     * A caller was refused at once because the pool is overloaded and it could not have been served within its budget
+     * ({@link OverloadPolicy#SHED}); {@link #timedOut} is not called for it.
+     *
+     * @param pool the pool's name
+     * @param queued callers waiting when it was refused
+     */
+    default void shed(String pool, int queued) { }
+
+    /**
      * A lease was held longer than the leak-detection threshold, or was dropped without being closed.
      *
      * @param pool the pool's name

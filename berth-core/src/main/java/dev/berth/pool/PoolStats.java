@@ -12,12 +12,14 @@ import java.time.Duration;
  * @param idle resources ready to lend
  * @param leased resources lent out
  * @param waiting callers waiting for a resource
+ * @param overloaded whether the queue stands (see {@link OverloadPolicy}): callers arrive faster than the pool serves
  * @param maxSize the configured maximum
  * @param minIdle the configured number of idle resources kept ready
  * @param created resources created since the pool opened
  * @param destroyed resources destroyed since the pool opened
  * @param acquired leases handed out since the pool opened
  * @param timeouts acquires that timed out
+ * @param shed acquires refused at once because the pool was overloaded ({@link OverloadPolicy#SHED}); not in timeouts
  * @param creationFailures resource creations that failed
  * @param acquireWait how long acquires waited
  * @param hold how long leases were held
@@ -28,12 +30,14 @@ public record PoolStats(
         int idle,
         int leased,
         int waiting,
+        boolean overloaded,
         int maxSize,
         int minIdle,
         long created,
         long destroyed,
         long acquired,
         long timeouts,
+        long shed,
         long creationFailures,
         Percentiles acquireWait,
         Percentiles hold) {
@@ -67,9 +71,9 @@ public record PoolStats(
 
     @Override
     public String toString() {
-        return name + ": total=" + total + " idle=" + idle + " leased=" + leased + " waiting=" + waiting
+        return name + ": total=" + total + " idle=" + idle + " leased=" + leased + " waiting=" + waiting + (overloaded ? " (overloaded)" : "")
                 + " max=" + maxSize + " minIdle=" + minIdle + " created=" + created + " destroyed=" + destroyed + " acquired=" + acquired
-                + " timeouts=" + timeouts + " creationFailures=" + creationFailures
+                + " timeouts=" + timeouts + (shed > 0 ? " shed=" + shed : "") + " creationFailures=" + creationFailures
                 + "\n  acquire wait: " + acquireWait + "\n  hold:         " + hold;
     }
 }

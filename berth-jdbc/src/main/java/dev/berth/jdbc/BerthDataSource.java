@@ -269,8 +269,8 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
         }
         PoolStats.Percentiles none = new PoolStats.Percentiles(0, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO);
         String name = get(s -> s.poolName == null ? "BerthDataSource (not started)" : s.poolName);
-        return new PoolStats(name, 0, 0, 0, 0, get(s -> s.maximumPoolSize), get(Settings::effectiveMinimumIdle),
-                0, 0, 0, 0, 0, none, none);
+        return new PoolStats(name, 0, 0, 0, 0, false, get(s -> s.maximumPoolSize), get(Settings::effectiveMinimumIdle),
+                0, 0, 0, 0, 0, 0, none, none);
     }
 
     /**
