@@ -180,10 +180,10 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
         Lease<PhysicalConnection> lease;
         try {
             lease = current.acquire();
-        } catch (PoolTimeoutException e) {
-            Settings frozen = running;
-            throw unavailable(e, " [BerthDataSource settings: connectionTimeout=" + frozen.connectionTimeout
-                    + " ms, maximumPoolSize=" + frozen.maximumPoolSize + "]");
+        } catch (PoolTimeoutException e) { // PoolOverloadedException included: shed at once under overload
+            PoolConfig now = current.config(); // live: also what JMX changed
+            throw unavailable(e, " [BerthDataSource settings: connectionTimeout=" + now.acquireTimeout().toMillis()
+                    + " ms, maximumPoolSize=" + now.maxSize() + ", overloadPolicy=" + now.overloadPolicy() + "]");
         } catch (PoolClosedException e) {
             // while a graceful close drains, the pool's own words: it is closing, and only waiting callers are served
             throw new SQLNonTransientConnectionException(current.isClosed() ? closedMessage() : e.getMessage(), "08003", e);
@@ -207,15 +207,49 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
         }
     }
 
-    /** The pool's explanation (it names the pool, its state and the last connection failure), as JDBC wants it. */
+    /**
+     * The pool's explanation (it names the pool, its state and the last connection failure), as JDBC wants it. The
+     * text is put together when first read: a pool timing out or shedding thousands of borrowers a second renders no
+     * report nobody reads.
+     */
     private SQLTransientConnectionException unavailable(PoolException failure, String settings) {
         Secrets known = secrets;
         Throwable cause = failure.getCause();
         String state = cause instanceof SQLException sql && sql.getSQLState() != null ? sql.getSQLState() : "08001";
-        String reason = cause == null || String.valueOf(failure.getMessage()).contains(String.valueOf(cause.getMessage()))
-                ? "" : " Last connection failure: " + cause.getMessage();
-        return new SQLTransientConnectionException(known.mask(failure.getMessage() + reason + settings), state,
-                known.scrub(failure));
+        return new Unavailable(() -> {
+            String reason = cause == null || String.valueOf(failure.getMessage()).contains(String.valueOf(cause.getMessage()))
+                    ? "" : " Last connection failure: " + cause.getMessage();
+            return known.mask(failure.getMessage() + reason + settings);
+        }, state, known.scrub(failure));
+    }
+
+    /** A {@link SQLTransientConnectionException} whose message is rendered when first read. */
+    private static final class Unavailable extends SQLTransientConnectionException {
+        private static final long serialVersionUID = 1L;
+        private transient volatile java.util.function.Supplier<String> render;
+        private volatile String message;
+
+        Unavailable(java.util.function.Supplier<String> render, String state, Throwable cause) {
+            super(null, state, cause);
+            this.render = render;
+        }
+
+        @Override
+        public String getMessage() {
+            String rendered = message;
+            java.util.function.Supplier<String> pending = render;
+            if (rendered == null && pending != null) {
+                rendered = pending.get();
+                message = rendered;
+                render = null;
+            }
+            return rendered;
+        }
+
+        private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+            getMessage();
+            out.defaultWriteObject();
+        }
     }
 
     /**
@@ -596,6 +630,19 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
     public void setRegisterMbeans(boolean on) { setLive("registerMbeans", s -> s.registerMbeans = on); }
     /** @return whether the pool's MXBean is registered while it runs */
     public boolean isRegisterMbeans() { return get(s -> s.registerMbeans); }
+
+    /**
+     * What the pool does when borrowers arrive faster than it serves them for longer than a moment
+     * ({@link dev.berth.pool.OverloadPolicy}): {@code SHED} (the default) refuses at once, with a
+     * {@link SQLTransientConnectionException} that says the pool's rate and the expected wait, a borrower that could not
+     * be served within its {@code connectionTimeout} or its {@link dev.berth.pool.RequestDeadline}; {@code FIFO} lets
+     * every borrower wait its whole timeout. Changes on a running pool.
+     *
+     * @param policy SHED or FIFO
+     */
+    public void setOverloadPolicy(String policy) { setLive("overloadPolicy", s -> s.overloadPolicy(policy)); }
+    /** @return SHED or FIFO */
+    public String getOverloadPolicy() { return live(c -> c.overloadPolicy().name(), s -> s.overloadPolicy.name()); }
 
     /** @param listener receives the pool's events, e.g. berth-micrometer's binding (default none) */
     public void setPoolListener(dev.berth.pool.PoolListener listener) {

@@ -31,6 +31,7 @@ final class PropertyNames {
             Map.entry("slowLeaseThreshold", (ds, v) -> ds.setSlowLeaseThreshold(toLong("slowLeaseThreshold", v))),
             Map.entry("callSites", (ds, v) -> ds.setCallSites(toBoolean("callSites", v))),
             Map.entry("registerMbeans", (ds, v) -> ds.setRegisterMbeans(toBoolean("registerMbeans", v))),
+            Map.entry("overloadPolicy", BerthDataSource::setOverloadPolicy),
             Map.entry("poolName", BerthDataSource::setPoolName),
             Map.entry("autoCommit", (ds, v) -> ds.setAutoCommit(toBoolean("autoCommit", v))),
             Map.entry("readOnly", (ds, v) -> ds.setReadOnly(toBoolean("readOnly", v))),

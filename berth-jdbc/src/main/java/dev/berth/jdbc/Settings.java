@@ -49,6 +49,7 @@ final class Settings implements Cloneable {
     long slowLeaseThreshold;
     boolean callSites = true;
     boolean registerMbeans;
+    dev.berth.pool.OverloadPolicy overloadPolicy = dev.berth.pool.OverloadPolicy.SHED;
     dev.berth.pool.PoolListener poolListener = dev.berth.pool.PoolListener.NONE;
     FatalErrorRule fatalErrorRule = FatalErrorRule.standard();
     /** Asked for the user name and password of each new connection; {@code null}: the static ones. */
@@ -104,6 +105,16 @@ final class Settings implements Cloneable {
         transactionIsolation = name == null ? null : name.strip().toUpperCase(Locale.ROOT);
     }
 
+    void overloadPolicy(String name) {
+        try {
+            overloadPolicy = dev.berth.pool.OverloadPolicy.valueOf(name == null ? "" : name.strip().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("overloadPolicy is \"" + name + "\" but must be SHED (refuse at once a"
+                    + " borrower that could not be served in time while the pool is overloaded; the default) or FIFO"
+                    + " (every borrower waits its whole connectionTimeout)", e);
+        }
+    }
+
     /** @return the JDBC level of the configured isolation, or {@code null} for the server's default */
     Integer isolationLevel() {
         return transactionIsolation == null ? null : ISOLATIONS.get(transactionIsolation);
@@ -153,6 +164,7 @@ final class Settings implements Cloneable {
                 .callSites(callSites)
                 .listener(poolListener)
                 .jmx(registerMbeans)
+                .overloadPolicy(overloadPolicy)
                 .build();
     }
 
