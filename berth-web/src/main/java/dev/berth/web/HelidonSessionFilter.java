@@ -84,7 +84,10 @@ public final class HelidonSessionFilter implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest request, RoutingResponse response) {
-        RequestSession session = middleware.open(request.prologue().method().text(), request.prologue().uriPath().path());
+        String deadlineHeader = middleware.deadlineHeader();
+        String budget = deadlineHeader == null ? null
+                : request.headers().first(io.helidon.http.HeaderNames.create(deadlineHeader)).orElse(null);
+        RequestSession session = middleware.open(request.prologue().method().text(), request.prologue().uriPath().path(), budget);
         response.beforeSend(() -> beforeSend(session, response));
         int status = 500;
         try {

@@ -49,6 +49,8 @@ public final class RequestSession {
     private final TransactionOptions options;
     final String method;
     final String path;
+    /** The request's deadline from its start (the middleware's setting or header), or null. */
+    private final java.time.Duration budget;
     final long startedAt = System.nanoTime();
     private final ReentrantLock lock = new ReentrantLock();
     private State state = State.IDLE;
@@ -64,11 +66,12 @@ public final class RequestSession {
     private long ownWaitNanos;
     private long ownHoldNanos;
 
-    RequestSession(Database database, TransactionOptions options, String method, String path) {
+    RequestSession(Database database, TransactionOptions options, String method, String path, java.time.Duration budget) {
         this.database = database;
         this.options = options;
         this.method = method;
         this.path = path;
+        this.budget = budget;
     }
 
     // ---- for handlers ------------------------------------------------------------------------------------
@@ -153,9 +156,12 @@ public final class RequestSession {
 
     // ---- for the middleware ------------------------------------------------------------------------------
 
-    /** Runs {@code body} with this session bound as the current one. */
+    /** Runs {@code body} with this session bound as the current one, under the request's deadline if it has one. */
     <R, X extends Throwable> R run(ScopedValue.CallableOp<R, X> body) throws X {
-        return ScopedValue.where(CURRENT, this).call(body);
+        if (budget == null) {
+            return ScopedValue.where(CURRENT, this).call(body);
+        }
+        return dev.berth.pool.RequestDeadline.within(budget, () -> ScopedValue.where(CURRENT, this).call(body));
     }
 
     private Transaction begin() throws SQLException {

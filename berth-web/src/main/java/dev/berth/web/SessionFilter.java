@@ -62,7 +62,9 @@ public final class SessionFilter implements Filter {
             chain.doFilter(request, response);   // not HTTP, or a forward/include/error dispatch inside a session
             return;
         }
-        RequestSession session = middleware.open(http.getMethod(), pathOf(http));
+        String deadlineHeader = middleware.deadlineHeader();
+        RequestSession session = middleware.open(http.getMethod(), pathOf(http),
+                deadlineHeader == null ? null : http.getHeader(deadlineHeader));
         HeldResponse held = new HeldResponse(httpResponse, session, middleware.responseBufferSize());
         request.setAttribute(ACTIVE, Boolean.TRUE);
         int status = 500;

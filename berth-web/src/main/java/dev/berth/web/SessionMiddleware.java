@@ -2,6 +2,7 @@ package dev.berth.web;
 
 import dev.berth.jdbc.tx.Database;
 import dev.berth.jdbc.tx.TransactionOptions;
+import dev.berth.pool.RequestDeadline;
 import dev.berth.web.RequestTiming.Outcome;
 import java.time.Duration;
 import java.util.Objects;
@@ -32,6 +33,18 @@ import java.util.function.Consumer;
  * {@code slow request: GET /orders -> 200 in 812 ms (connection: waited 640 ms, held 150 ms; committed)}. A long
  * wait points at a starved pool; a long hold at slow queries or work done while holding the connection.
  *
+ * <p><b>Deadlines.</b> With {@link Builder#requestDeadline} or {@link Builder#deadlineHeader} (a budget the gateway
+ * in front sends, in milliseconds), each request runs under a {@link RequestDeadline}: its connection is had within
+ * what is left of the budget or not at all, and, when the pool is overloaded, a request that could not be served in
+ * time fails at once instead of waiting for a connection it could no longer use (see
+ * {@link dev.berth.pool.OverloadPolicy}).
+ * {@snippet :
+ * SessionMiddleware middleware = SessionMiddleware.builder(db)
+ *         .requestDeadline(Duration.ofSeconds(2))           // no request waits longer for its connection
+ *         .deadlineHeader("X-Request-Timeout-Ms")           // or less, when the gateway says its client gives up sooner
+ *         .build();
+ * }
+ *
  * <p>Immutable and thread-safe: build one per application and share it between requests.
  */
 public final class SessionMiddleware {
@@ -49,6 +62,8 @@ public final class SessionMiddleware {
     private final long slowNanos;
     private final Consumer<RequestTiming> onSlowRequest;
     private final int responseBufferSize;
+    private final Duration requestDeadline;
+    private final String deadlineHeader;
 
     private SessionMiddleware(Builder builder) {
         this.database = builder.database;
@@ -59,6 +74,8 @@ public final class SessionMiddleware {
         this.slowNanos = builder.slowThreshold.toNanos();
         this.onSlowRequest = builder.onSlowRequest;
         this.responseBufferSize = builder.responseBufferSize;
+        this.requestDeadline = builder.requestDeadline;
+        this.deadlineHeader = builder.deadlineHeader;
     }
 
     /**
@@ -104,7 +121,23 @@ public final class SessionMiddleware {
      * @throws X when the handler threw it (after the rollback)
      */
     public <X extends Exception> int handle(String method, String path, Handler<X> handler) throws X {
-        RequestSession session = open(method, path);
+        return handle(method, path, null, handler);
+    }
+
+    /**
+     * {@link #handle(String, String, Handler)} for a request that came with a deadline header.
+     *
+     * @param method the HTTP method
+     * @param path the path without the query string
+     * @param deadlineHeaderValue the value of the {@link Builder#deadlineHeader} header, or {@code null}
+     * @param handler the request's work
+     * @param <X> the handler's checked exception
+     * @return the handler's status, or 500 when the commit failed
+     * @throws X when the handler threw it (after the rollback)
+     */
+    public <X extends Exception> int handle(String method, String path, String deadlineHeaderValue, Handler<X> handler)
+            throws X {
+        RequestSession session = open(method, path, deadlineHeaderValue);
         int status = 500;
         try {
             status = session.run(handler::handle);
@@ -122,9 +155,34 @@ public final class SessionMiddleware {
 
     // ---- for the adapters --------------------------------------------------------------------------------
 
-    RequestSession open(String method, String path) {
+    RequestSession open(String method, String path, String deadlineHeaderValue) {
         TransactionOptions chosen = readOnly.test(method, path) ? readOnlyOptions : options;
-        return new RequestSession(database, chosen, method, path);
+        return new RequestSession(database, chosen, method, path, budget(deadlineHeaderValue));
+    }
+
+    /** @return the header the adapters read a request's budget from, or {@code null} */
+    String deadlineHeader() {
+        return deadlineHeader;
+    }
+
+    /**
+     * A request's budget: the header's milliseconds, capped by {@link Builder#requestDeadline}; the setting alone when
+     * the header is absent or not a number of milliseconds (a client's mistake must not fail its request); null when
+     * neither applies.
+     */
+    Duration budget(String headerValue) {
+        Duration fromHeader = null;
+        if (deadlineHeader != null && headerValue != null) {
+            try {
+                fromHeader = Duration.ofMillis(Long.parseLong(headerValue.strip()));
+            } catch (NumberFormatException e) {
+                fromHeader = null;
+            }
+        }
+        if (fromHeader == null) {
+            return requestDeadline;
+        }
+        return requestDeadline != null && requestDeadline.compareTo(fromHeader) < 0 ? requestDeadline : fromHeader;
     }
 
     /** Logs the request when it was slow; call once, when the response is done. */
@@ -168,6 +226,8 @@ public final class SessionMiddleware {
         private Duration slowThreshold = Duration.ofMillis(300);
         private Consumer<RequestTiming> onSlowRequest;
         private int responseBufferSize = 8192;
+        private Duration requestDeadline;
+        private String deadlineHeader;
 
         private Builder(Database database) {
             this.database = database;
@@ -236,6 +296,40 @@ public final class SessionMiddleware {
                 throw new IllegalArgumentException("responseBufferSize must be 0 or more bytes, was " + bytes);
             }
             this.responseBufferSize = bytes;
+            return this;
+        }
+
+        /**
+         * Every request runs under a {@link RequestDeadline} this long from its start: its connection is had within
+         * what is left or the request fails (at once when the pool is overloaded and could not serve it in time).
+         * Default: none (the pool's own {@code connectionTimeout}).
+         *
+         * @param budget positive
+         * @return this builder
+         */
+        public Builder requestDeadline(Duration budget) {
+            Objects.requireNonNull(budget, "budget");
+            if (budget.isNegative() || budget.isZero()) {
+                throw new IllegalArgumentException("requestDeadline must be positive, was " + budget
+                        + "; leave it unset for no deadline beyond the pool's connectionTimeout");
+            }
+            this.requestDeadline = budget;
+            return this;
+        }
+
+        /**
+         * Reads each request's budget, in milliseconds, from this header (a gateway or client that gives up sooner
+         * says so, e.g. {@code X-Request-Timeout-Ms: 800}); capped by {@link #requestDeadline} when both are set. A
+         * value that is not a number is ignored. Default: none.
+         *
+         * @param name the header's name
+         * @return this builder
+         */
+        public Builder deadlineHeader(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("deadlineHeader must name a header, e.g. \"X-Request-Timeout-Ms\"");
+            }
+            this.deadlineHeader = name.strip();
             return this;
         }
 

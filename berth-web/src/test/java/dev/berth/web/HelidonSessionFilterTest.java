@@ -78,6 +78,7 @@ class HelidonSessionFilterTest extends SessionAdapterContract {
                             }
                         })
                         .get("/plain", (req, res) -> res.send("no database here"))
+                        .get("/deadline", (req, res) -> res.send(SessionAdapterContract.remainingMillis()))
                         .get("/reports/where", HelidonSessionFilterTest::where)
                         .get("/where", HelidonSessionFilterTest::where)
                         .get("/slow", (req, res) -> {

@@ -24,6 +24,10 @@ final class Http {
         return CLIENT.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    HttpResponse<String> get(String path, String header, String value) throws IOException, InterruptedException {
+        return CLIENT.send(request(path).header(header, value).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     HttpResponse<String> post(String path) throws IOException, InterruptedException {
         return CLIENT.send(request(path).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -65,6 +65,8 @@ abstract class SessionAdapterContract {
         SessionMiddleware middleware = SessionMiddleware.builder(database.db)
                 .readOnlyWhen((method, path) -> path.startsWith("/reports/"))
                 .slowRequestThreshold(Duration.ofMillis(200))
+                .requestDeadline(Duration.ofSeconds(10))
+                .deadlineHeader("X-Request-Timeout-Ms")
                 .build();
         http = new Http(startServer(middleware));
     }
@@ -81,6 +83,23 @@ abstract class SessionAdapterContract {
                 database.close();
             }
         }
+    }
+
+    /** The "/deadline" route's answer: what is left of the request's deadline, in milliseconds, or "none". */
+    static String remainingMillis() {
+        return dev.berth.pool.RequestDeadline.remaining().map(left -> Long.toString(left.toMillis())).orElse("none");
+    }
+
+    @Test
+    void aRequestRunsUnderTheDeadlineItsHeaderGivesCappedByTheSetting() throws Exception {
+        long fromHeader = Long.parseLong(http.get("/deadline", "X-Request-Timeout-Ms", "150").body());
+        assertThat(fromHeader).isBetween(1L, 150L);
+        long fromSetting = Long.parseLong(http.get("/deadline").body());
+        assertThat(fromSetting).isBetween(151L, 10_000L);
+        long capped = Long.parseLong(http.get("/deadline", "X-Request-Timeout-Ms", "60000").body());
+        assertThat(capped).as("a header cannot raise the setting").isBetween(151L, 10_000L);
+        long garbled = Long.parseLong(http.get("/deadline", "X-Request-Timeout-Ms", "soon").body());
+        assertThat(garbled).as("a value that is no number is ignored").isBetween(151L, 10_000L);
     }
 
     @Test

@@ -117,6 +117,7 @@ class SessionFilterJettyTest extends SessionAdapterContract {
                         response.sendRedirect("/plain");
                     }
                     case "/plain" -> response.getWriter().print("no database here");
+                    case "/deadline" -> response.getWriter().print(SessionAdapterContract.remainingMillis());
                     case "/reports/where", "/where" -> {
                         Transaction tx = RequestSession.transaction();
                         try (Statement s = tx.connection().createStatement();
