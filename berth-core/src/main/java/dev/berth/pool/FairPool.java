@@ -193,16 +193,21 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
     }
 
     /**
-     * Under {@link OverloadPolicy#SHED} and a standing queue, the error of a caller about to queue that would finish
-     * only after its deadline; null when it may queue. Only on the slow path: a caller that found an idle resource
+     * Under {@link OverloadPolicy#SHED}, a standing queue and a pool at its maximum, the error of a caller about to
+     * queue that would finish only after its deadline; null when it may queue. Only on the slow path: a caller that found an idle resource
      * never gets here.
      */
     private PoolOverloadedException shedding(long now, long deadline) {
         if (config.overloadPolicy() != OverloadPolicy.SHED || !counters.overload.standing(now)) {
             return null;
         }
+        int resources = table.snapshot().length;
+        if (resources < table.maxSize() || counters.failureStreak.get() > 0) {
+            // short of resources (filling up, or rebuilding after a fault): the capacity measured may not be the
+            // pool's, and the callers' trouble is the fault's, which their timeout explains. Shed only at full strength.
+            return null;
+        }
         int ahead = queue.count();
-        int resources = Math.max(1, table.snapshot().length);
         long expected = counters.overload.expectedFinishNanos(ahead + 1, resources);
         long budget = deadline - now;
         // no hold measured yet (Long.MAX_VALUE): nothing to judge by, so the caller queues as under FIFO

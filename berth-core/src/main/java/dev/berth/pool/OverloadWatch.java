@@ -16,8 +16,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>What a newcomer's wait depends on is the pool's capacity: with {@code n} resources each held {@code h} on average,
  * the pool serves {@code n / h} callers a second. The mean hold is measured from the leases returned while callers
- * waited (a hold measured in a quiet pool says as much, but costs the hot path); it is averaged over the intervals (each
- * new one weighs half), so one slow interval does not swing it. Counting the waiters served instead would measure
+ * waited (a hold measured in a quiet pool says as much, but costs the hot path); each interval's mean weighs three
+ * quarters against what came before, so the estimate follows a change within an interval or two. Counting the waiters served instead would measure
  * what shedding lets through, not what the pool could do, and shed more and more.
  */
 final class OverloadWatch {
@@ -100,7 +100,7 @@ final class OverloadWatch {
             if (holdCount > holdsBefore) {
                 double measured = (double) (holdSum - holdNanosBefore) / (holdCount - holdsBefore);
                 double previous = meanHold;
-                meanHold = previous <= 0 ? measured : (previous + measured) / 2;
+                meanHold = previous <= 0 ? measured : (previous + 3 * measured) / 4; // the latest weighs most
             }
             holdsBefore = holdCount;
             holdNanosBefore = holdSum;

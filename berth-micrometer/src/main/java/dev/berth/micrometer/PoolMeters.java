@@ -21,6 +21,10 @@ package dev.berth.micrometer;
  * <tr><td>{@value #HOLD}</td><td>timer</td><td>how long each lease was held</td></tr>
  * <tr><td>{@value #TIMEOUTS}</td><td>counter</td><td>acquires that found no resource in time
  *     ({@code berth_pool_timeouts_total})</td></tr>
+ * <tr><td>{@value #SHED}</td><td>counter</td><td>acquires refused at once because the pool was overloaded
+ *     ({@code OverloadPolicy.SHED}; not in the timeouts)</td></tr>
+ * <tr><td>{@value #OVERLOADED}</td><td>gauge</td><td>1 while the queue stands (callers arrive faster than the pool
+ *     serves them), else 0</td></tr>
  * <tr><td>{@value #CREATIONS}</td><td>counter</td><td>resources created</td></tr>
  * <tr><td>{@value #CREATION_FAILURES}</td><td>counter</td><td>failed creations (server down, bad password)</td></tr>
  * <tr><td>{@value #DESTRUCTIONS}</td><td>counter</td><td>resources destroyed, tag {@code reason}: broken,
@@ -84,6 +88,10 @@ public final class PoolMeters {
     public static final String HOLD = "berth.pool.hold";
     /** Counter: acquires that timed out. */
     public static final String TIMEOUTS = "berth.pool.timeouts";
+    /** Counter: acquires refused at once because the pool was overloaded. */
+    public static final String SHED = "berth.pool.shed";
+    /** Gauge: 1 while the pool's queue stands, else 0. */
+    public static final String OVERLOADED = "berth.pool.overloaded";
     /** Counter: resources created. */
     public static final String CREATIONS = "berth.pool.creations";
     /** Counter: resource creations that failed. */

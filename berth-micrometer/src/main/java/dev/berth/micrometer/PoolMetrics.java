@@ -9,7 +9,9 @@ import static dev.berth.micrometer.PoolMeters.IDLE;
 import static dev.berth.micrometer.PoolMeters.LEAKS;
 import static dev.berth.micrometer.PoolMeters.LEASED;
 import static dev.berth.micrometer.PoolMeters.MAX;
+import static dev.berth.micrometer.PoolMeters.OVERLOADED;
 import static dev.berth.micrometer.PoolMeters.RESOURCES;
+import static dev.berth.micrometer.PoolMeters.SHED;
 import static dev.berth.micrometer.PoolMeters.TIMEOUTS;
 import static dev.berth.micrometer.PoolMeters.VALIDATION_FAILURES;
 import static dev.berth.micrometer.PoolMeters.WAITING;
@@ -100,6 +102,7 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
     private final Timer acquire;
     private final Timer hold;
     private final Counter timeouts;
+    private final Counter shed;
     private final Counter creations;
     private final Counter creationFailures;
     private final Counter validationFailures;
@@ -126,13 +129,14 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
         this.conventions = conventionTags == null ? null : new ConventionMeters(this, conventionTags, percentileHistogram);
         if (!berth) {
             acquire = hold = null;
-            timeouts = creations = creationFailures = validationFailures = leaksHeld = leaksDropped = null;
+            timeouts = shed = creations = creationFailures = validationFailures = leaksHeld = leaksDropped = null;
             return;
         }
         // Most acquires wait far less than Micrometer's default lowest bucket (1 ms): start the buckets lower.
         this.acquire = timer(ACQUIRE, "Time callers waited for a lease", percentileHistogram, Duration.ofNanos(10_000));
         this.hold = timer(HOLD, "Time leases were held before they were returned", percentileHistogram, null);
         this.timeouts = counter(TIMEOUTS, "Acquires that found no free resource in time", Tags.empty());
+        this.shed = counter(SHED, "Acquires refused at once because the pool was overloaded", Tags.empty());
         this.creations = counter(CREATIONS, "Resources created", Tags.empty());
         this.creationFailures = counter(CREATION_FAILURES, "Resource creations that failed", Tags.empty());
         this.validationFailures = counter(VALIDATION_FAILURES, "Validations that found a resource dead", Tags.empty());
@@ -257,6 +261,7 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
                 gauge(LEASED, "Resources lent out", tags, PoolStats::leased);
                 gauge(MAX, "The most resources the pool may hold", tags, PoolStats::maxSize);
                 gauge(WAITING, "Callers waiting for a resource", tags, PoolStats::waiting);
+                gauge(OVERLOADED, "1 while callers arrive faster than the pool serves them", tags, s -> s.overloaded() ? 1 : 0);
             }
             if (conventions != null) {
                 conventions.bind(this);
@@ -342,6 +347,14 @@ public final class PoolMetrics implements PoolListener, AutoCloseable {
     public void timedOut(PoolReport report) {
         if (berth) {
             timeouts.increment();
+        }
+    }
+
+    /** Counts a caller refused because the pool was overloaded in {@value PoolMeters#SHED}. */
+    @Override
+    public void shed(String pool, int queued) {
+        if (berth) {
+            shed.increment();
         }
     }
 

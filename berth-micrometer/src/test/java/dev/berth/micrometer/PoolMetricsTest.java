@@ -10,6 +10,8 @@ import static dev.berth.micrometer.PoolMeters.LEAKS;
 import static dev.berth.micrometer.PoolMeters.LEASED;
 import static dev.berth.micrometer.PoolMeters.MAX;
 import static dev.berth.micrometer.PoolMeters.RESOURCES;
+import static dev.berth.micrometer.PoolMeters.OVERLOADED;
+import static dev.berth.micrometer.PoolMeters.SHED;
 import static dev.berth.micrometer.PoolMeters.TIMEOUTS;
 import static dev.berth.micrometer.PoolMeters.VALIDATION_FAILURES;
 import static dev.berth.micrometer.PoolMeters.WAITING;
@@ -131,6 +133,36 @@ class PoolMetricsTest {
         assertThat(gauge(LEASED)).isZero();
         assertThat(gauge(WAITING)).isZero();
         assertThat(counted(CREATIONS)).isEqualTo(pool.stats().created()).isLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void anOverloadedPoolShowsItAndCountsTheCallersItSheds() throws Exception {
+        Pool<Resource> pool = open(c -> c.maxSize(2));
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Thread> load = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            load.add(Thread.ofVirtual().start(() -> {
+                while (!stop.get()) {
+                    try (var lease = pool.acquire()) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2)); // simulated work
+                    } catch (Exception e) {
+                        return;
+                    }
+                }
+            }));
+        }
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> gauge(OVERLOADED) == 1);
+            assertThatThrownBy(() -> pool.acquire(Duration.ofMillis(5))).isInstanceOf(dev.berth.pool.PoolOverloadedException.class);
+            assertThat(counted(SHED)).isEqualTo(1);
+            assertThat(counted(TIMEOUTS)).as("a refusal is not a timeout").isZero();
+        } finally {
+            stop.set(true);
+            for (Thread t : load) {
+                t.join();
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> gauge(OVERLOADED) == 0);
     }
 
     @Test
