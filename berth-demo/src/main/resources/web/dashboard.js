@@ -87,7 +87,8 @@
           el('span', {'data-field': 'idle', text: '0'}), ' idle · ',
           el('span', {'data-field': 'waiting', class: 'waiting', text: '0'}), ' waiting · ',
           el('span', {'data-field': 'total', text: '0'}), ' of ',
-          el('span', {'data-field': 'max', text: '0'}), ' open')),
+          el('span', {'data-field': 'max', text: '0'}), ' open',
+          el('span', {'data-field': 'overloaded', class: 'overloaded', hidden: '', text: 'overloaded: shedding what it cannot serve in time'}))),
       chartBox,
       el('table', {class: 'latency'},
         el('caption', {text: 'Acquire wait and hold time, since start'}),
@@ -95,7 +96,7 @@
           ...['p50', 'p99', 'p99.9', 'max'].map((q) => el('th', {scope: 'col', class: 'num', text: q})))),
         el('tbody', {}, latencyRow('acquire wait', 'wait'), latencyRow('hold', 'hold'))),
       el('dl', {class: 'counters'},
-        counter('timeouts', 'timeouts'), counter('leaks', 'leaks'),
+        counter('timeouts', 'timeouts'), counter('shed at once', 'shed'), counter('leaks', 'leaks'),
         counter('created', 'created'), counter('destroyed', 'destroyed')),
       el('h4', {class: 'holders-title', id: id + '-holders', text: 'Longest holders right now'}),
       el('ol', {class: 'holders', 'data-holders': name, 'aria-labelledby': id + '-holders'}));
@@ -180,6 +181,8 @@
       for (const q of ['p50', 'p99', 'p999', 'max']) setField(card, kind + '.' + q, fmtMs((pool[kind] || {})[q]));
     }
     setField(card, 'timeouts', fmtCount(pool.timeouts), num(pool.timeouts) > 0);
+    setField(card, 'shed', fmtCount(pool.shed), num(pool.shed) > 0);
+    card.querySelector('[data-field="overloaded"]').hidden = pool.overloaded !== true;
     setField(card, 'leaks', fmtCount(pool.leaks), num(pool.leaks) > 0);
     setField(card, 'created', fmtCount(pool.created));
     setField(card, 'destroyed', fmtCount(pool.destroyed));
@@ -238,7 +241,9 @@
       progress.max = num(load.total);
       progress.value = Math.min(num(load.sent), num(load.total));
       const figures = fmtCount(load.sent) + ' of ' + fmtCount(load.total) + ' requests sent, '
-        + fmtCount(load.errors) + (num(load.errors) === 1 ? ' error' : ' errors');
+        + fmtCount(load.errors) + (num(load.errors) === 1 ? ' error' : ' errors')
+        + (num(load.errors) > 0 ? ' (answered in ' + fmtMs(load.errorMsMean) + ' on average, at most ' + fmtMs(load.errorMsMax) + ')' : '')
+        + ', ' + fmtCount(load.okPerSecond) + ' served a second';
       status.textContent = (running ? 'Running: ' : 'Done: ') + figures + '.';
     }
     status.dataset.running = String(running);

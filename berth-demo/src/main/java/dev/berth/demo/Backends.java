@@ -113,6 +113,7 @@ final class Backends implements AutoCloseable {
         ds.setConnectionTimeout(config.acquireTimeout().toMillis());
         ds.setCallSites(true);                      // the dashboard and the starvation report name where leases were taken
         ds.setLeakDetectionThreshold(10_000);
+        ds.setOverloadPolicy(config.overloadPolicy().name());
         PoolMetrics metrics = PoolMetrics.install(registry, name, "jdbc", ds::setPoolListener, ds::stats);
         PoolView view = PoolView.berth(name, "postgresql", ds::stats, ds::report, registry);
         return new Opened(name, ds, view, () -> {
@@ -150,7 +151,7 @@ final class Backends implements AutoCloseable {
         Counter timeouts = registry.find("hikaricp.connections.timeout").tag("pool", name).counter();
         return new PoolView.Snapshot(name, "postgresql", ds.getMaximumPoolSize(), pool.getTotalConnections(),
                 pool.getIdleConnections(), pool.getActiveConnections(), pool.getThreadsAwaitingConnection(),
-                creation == null ? 0 : creation.count(), 0, timeouts == null ? 0 : (long) timeouts.count(), 0,
+                creation == null ? 0 : creation.count(), 0, timeouts == null ? 0 : (long) timeouts.count(), 0, false, 0,
                 PoolView.Latency.of(acquire), PoolView.Latency.of(usage), List.of());
     }
 

@@ -28,6 +28,8 @@ import java.util.Properties;
  * <tr><td>--max-upload</td><td>berth.demo.maxUpload</td><td>DEMO_MAX_UPLOAD</td><td>10MiB</td></tr>
  * <tr><td>--files-dir</td><td>berth.demo.filesDir</td><td>DEMO_FILES_DIR</td><td>a temporary directory, deleted at exit</td></tr>
  * <tr><td>--slow-request</td><td>berth.demo.slowRequest</td><td>DEMO_SLOW_REQUEST</td><td>100ms</td></tr>
+ * <tr><td>--overload-policy</td><td>berth.demo.overloadPolicy</td><td>DEMO_OVERLOAD_POLICY</td><td>shed: a request
+ *     that could not get a connection within its timeout gets its 503 at once; fifo: it waits the timeout</td></tr>
  * </table>
  *
  * @param host the address to listen on
@@ -41,9 +43,11 @@ import java.util.Properties;
  * @param maxUploadBytes the largest file upload accepted
  * @param filesDir where uploads are kept, or {@code null} for a temporary directory
  * @param slowRequest requests at least this slow are logged and listed on the dashboard
+ * @param overloadPolicy what berth's pools do when requests arrive faster than they serve them
  */
 record DemoConfig(String host, int port, Pools pools, String databaseUrl, List<String> replicaUrls, String redisUrl,
-                  int poolSize, Duration acquireTimeout, long maxUploadBytes, Path filesDir, Duration slowRequest) {
+                  int poolSize, Duration acquireTimeout, long maxUploadBytes, Path filesDir, Duration slowRequest,
+                  dev.berth.pool.OverloadPolicy overloadPolicy) {
 
     /** Which pools the service runs on; the API is the same. */
     enum Pools {
@@ -58,49 +62,54 @@ record DemoConfig(String host, int port, Pools pools, String databaseUrl, List<S
         Objects.requireNonNull(pools, "pools");
         Objects.requireNonNull(acquireTimeout, "acquireTimeout");
         Objects.requireNonNull(slowRequest, "slowRequest");
+        Objects.requireNonNull(overloadPolicy, "overloadPolicy");
         replicaUrls = List.copyOf(replicaUrls);
     }
 
     /** @return the defaults, on embedded servers */
     static DemoConfig defaults() {
         return new DemoConfig("127.0.0.1", 8080, Pools.BERTH, null, List.of(), null, 10, Duration.ofSeconds(1), 10L << 20, null,
-                Duration.ofMillis(100));
+                Duration.ofMillis(100), dev.berth.pool.OverloadPolicy.SHED);
     }
 
     DemoConfig withPort(int value) {
-        return new DemoConfig(host, value, pools, databaseUrl, replicaUrls, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest);
+        return new DemoConfig(host, value, pools, databaseUrl, replicaUrls, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest, overloadPolicy);
     }
 
     DemoConfig withPools(Pools value) {
-        return new DemoConfig(host, port, value, databaseUrl, replicaUrls, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest);
+        return new DemoConfig(host, port, value, databaseUrl, replicaUrls, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest, overloadPolicy);
     }
 
     DemoConfig withDatabaseUrl(String value) {
-        return new DemoConfig(host, port, pools, value, replicaUrls, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest);
+        return new DemoConfig(host, port, pools, value, replicaUrls, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest, overloadPolicy);
     }
 
     DemoConfig withReplicaUrls(List<String> value) {
-        return new DemoConfig(host, port, pools, databaseUrl, value, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest);
+        return new DemoConfig(host, port, pools, databaseUrl, value, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest, overloadPolicy);
     }
 
     DemoConfig withRedisUrl(String value) {
-        return new DemoConfig(host, port, pools, databaseUrl, replicaUrls, value, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest);
+        return new DemoConfig(host, port, pools, databaseUrl, replicaUrls, value, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest, overloadPolicy);
     }
 
     DemoConfig withPoolSize(int value) {
-        return new DemoConfig(host, port, pools, databaseUrl, replicaUrls, redisUrl, value, acquireTimeout, maxUploadBytes, filesDir, slowRequest);
+        return new DemoConfig(host, port, pools, databaseUrl, replicaUrls, redisUrl, value, acquireTimeout, maxUploadBytes, filesDir, slowRequest, overloadPolicy);
     }
 
     DemoConfig withAcquireTimeout(Duration value) {
-        return new DemoConfig(host, port, pools, databaseUrl, replicaUrls, redisUrl, poolSize, value, maxUploadBytes, filesDir, slowRequest);
+        return new DemoConfig(host, port, pools, databaseUrl, replicaUrls, redisUrl, poolSize, value, maxUploadBytes, filesDir, slowRequest, overloadPolicy);
     }
 
     DemoConfig withSlowRequest(Duration value) {
-        return new DemoConfig(host, port, pools, databaseUrl, replicaUrls, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, value);
+        return new DemoConfig(host, port, pools, databaseUrl, replicaUrls, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, value, overloadPolicy);
+    }
+
+    DemoConfig withOverloadPolicy(dev.berth.pool.OverloadPolicy value) {
+        return new DemoConfig(host, port, pools, databaseUrl, replicaUrls, redisUrl, poolSize, acquireTimeout, maxUploadBytes, filesDir, slowRequest, value);
     }
 
     DemoConfig withMaxUploadBytes(long value) {
-        return new DemoConfig(host, port, pools, databaseUrl, replicaUrls, redisUrl, poolSize, acquireTimeout, value, filesDir, slowRequest);
+        return new DemoConfig(host, port, pools, databaseUrl, replicaUrls, redisUrl, poolSize, acquireTimeout, value, filesDir, slowRequest, overloadPolicy);
     }
 
     /**
@@ -138,8 +147,16 @@ record DemoConfig(String host, int port, Pools pools, String databaseUrl, List<S
         long maxUpload = source.bytes("max-upload", "DEMO_MAX_UPLOAD", d.maxUploadBytes());
         String files = blankToNull(source.get("files-dir", "DEMO_FILES_DIR", null));
         Duration slow = source.duration("slow-request", "DEMO_SLOW_REQUEST", d.slowRequest());
+        dev.berth.pool.OverloadPolicy overload = switch (source.get("overload-policy", "DEMO_OVERLOAD_POLICY", "shed")
+                .strip().toLowerCase(Locale.ROOT)) {
+            case "shed" -> dev.berth.pool.OverloadPolicy.SHED;
+            case "fifo" -> dev.berth.pool.OverloadPolicy.FIFO;
+            default -> throw new IllegalArgumentException(source.describe("overload-policy", "DEMO_OVERLOAD_POLICY") + " is '"
+                    + source.get("overload-policy", "DEMO_OVERLOAD_POLICY", "") + "' but must be shed (a request that could"
+                    + " not be served in time gets its 503 at once) or fifo (it waits its whole acquire timeout)");
+        };
         return new DemoConfig(host, port, pools, databaseUrl, replicaUrls, redisUrl, poolSize, acquireTimeout, maxUpload,
-                files == null ? null : Path.of(files), slow);
+                files == null ? null : Path.of(files), slow, overload);
     }
 
     /** The options the command line accepts, for {@code --help}. */
@@ -158,6 +175,7 @@ record DemoConfig(String host, int port, Pools pools, String databaseUrl, List<S
                   --max-upload SIZE        largest upload, e.g. 10MiB (DEMO_MAX_UPLOAD; default 10MiB)
                   --files-dir DIR          where uploads are kept (DEMO_FILES_DIR; default: a temporary directory)
                   --slow-request D         slow-request threshold (DEMO_SLOW_REQUEST; default 100ms)
+                  --overload-policy P      shed (a request that cannot be served in time gets its 503 at once) or fifo (DEMO_OVERLOAD_POLICY; default shed)
                 """;
     }
 
@@ -236,7 +254,7 @@ record DemoConfig(String host, int port, Pools pools, String databaseUrl, List<S
     /** Where a setting comes from: the command line, then system properties, then the environment. */
     private record Source(Map<String, String> options, Properties properties, Map<String, String> env) {
         static final java.util.List<String> KNOWN = java.util.List.of("help", "host", "port", "pools", "database-url", "replica-urls",
-                "redis-url", "pool-size", "acquire-timeout", "max-upload", "files-dir", "slow-request");
+                "redis-url", "pool-size", "acquire-timeout", "max-upload", "files-dir", "slow-request", "overload-policy");
 
         String get(String option, String envName, String fallback) {
             if (options.containsKey(option)) {

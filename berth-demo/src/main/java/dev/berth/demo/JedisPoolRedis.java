@@ -208,7 +208,7 @@ final class JedisPoolRedis implements DemoRedis {
             int active = pool.getNumActive();
             int idle = pool.getNumIdle();
             return new PoolView.Snapshot(POOL, "redis", pool.getMaxTotal(), active + idle, idle, active, pool.getNumWaiters(),
-                    pool.getCreatedCount(), pool.getDestroyedCount(), (long) timeouts.count(), 0,
+                    pool.getCreatedCount(), pool.getDestroyedCount(), (long) timeouts.count(), 0, false, 0,
                     PoolView.Latency.of(acquire), PoolView.Latency.of(hold), List.of());
         };
     }

@@ -36,6 +36,12 @@ final class LoadGenerator implements AutoCloseable {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
+    /** How long the failed requests took, together and the longest: shed at once, or after a whole timeout. */
+    private final AtomicLong errorNanos = new AtomicLong();
+    private final AtomicLong longestError = new AtomicLong();
+    private final AtomicLong ok = new AtomicLong();
+    private volatile long startedAt;
+    private volatile long endedAt;
     private volatile int total;
     private volatile Thread runner;
 
@@ -45,13 +51,21 @@ final class LoadGenerator implements AutoCloseable {
         this.client = HttpClient.newBuilder().executor(clientThreads).connectTimeout(Duration.ofSeconds(2)).build();
     }
 
-    /** The load's progress, in the contract's JSON shape. */
-    record Status(boolean running, long sent, long total, long errors) {
+    /**
+     * The load's progress, in the contract's JSON shape, and how it went: how long failed requests took on average and
+     * at most (a 503 shed at once costs the client milliseconds, one that waited a timeout costs the timeout), and the
+     * successful requests per second.
+     */
+    record Status(boolean running, long sent, long total, long errors, long errorMsMean, long errorMsMax, long okPerSecond) {
     }
 
     Status status() {
         Thread r = runner;
-        return new Status(r != null && r.isAlive(), sent.get(), total, errors.get());
+        boolean running = r != null && r.isAlive();
+        long failed = errors.get();
+        long millis = Duration.ofNanos((running || endedAt == 0 ? System.nanoTime() : endedAt) - startedAt).toMillis();
+        return new Status(running, sent.get(), total, failed, failed == 0 ? 0 : errorNanos.get() / failed / 1_000_000,
+                longestError.get() / 1_000_000, millis <= 0 ? 0 : ok.get() * 1_000 / millis);
     }
 
     /**
@@ -95,6 +109,11 @@ final class LoadGenerator implements AutoCloseable {
             }
             sent.set(0);
             errors.set(0);
+            errorNanos.set(0);
+            longestError.set(0);
+            ok.set(0);
+            startedAt = System.nanoTime();
+            endedAt = 0;
             total = (int) requests;
             runner = Thread.ofVirtual().name("demo-load").start(() -> run((int) requests, (int) concurrency));
             return total;
@@ -143,6 +162,7 @@ final class LoadGenerator implements AutoCloseable {
                 return;
             }
         }
+        endedAt = System.nanoTime();
     }
 
     private HttpResponse<String> send(String method, String path, String json) {
@@ -150,20 +170,30 @@ final class LoadGenerator implements AutoCloseable {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.get().resolve(path)).timeout(Duration.ofSeconds(5));
         request = json == null ? request.GET()
                 : request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
+        long start = System.nanoTime();
         try {
             HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() >= 300) {
-                errors.incrementAndGet();
+                failed(start);
+            } else {
+                ok.incrementAndGet();
             }
             return response;
         } catch (java.io.IOException e) {
-            errors.incrementAndGet();
+            failed(start);
             return null;
         } catch (InterruptedException e) {
             stop.set(true);
             Thread.currentThread().interrupt();
             return null;
         }
+    }
+
+    private void failed(long start) {
+        long took = System.nanoTime() - start;
+        errors.incrementAndGet();
+        errorNanos.addAndGet(took);
+        longestError.accumulateAndGet(took, Math::max);
     }
 
     /** Stops a running load and waits for it. */

@@ -27,7 +27,7 @@ interface PoolView {
      * destroyed connections; neither HikariCP nor JedisPool reports holders or leaks).
      */
     record Snapshot(String name, String kind, int max, int total, int idle, int leased, int waiting, long created,
-                    long destroyed, long timeouts, long leaks, @JsonProperty("wait") Latency acquireWait, Latency hold,
+                    long destroyed, long timeouts, long shed, boolean overloaded, long leaks, @JsonProperty("wait") Latency acquireWait, Latency hold,
                     List<Holder> holders) {
     }
 
@@ -91,7 +91,7 @@ interface PoolView {
             double leaks = registry.find("berth.pool.leaks").tag("pool", s.name()).counters().stream()
                     .mapToDouble(Counter::count).sum();
             return new Snapshot(name, kind, s.maxSize(), s.total(), s.idle(), s.leased(), s.waiting(), s.created(),
-                    s.destroyed(), s.timeouts(), (long) leaks, Latency.of(s.acquireWait()), Latency.of(s.hold()), holders);
+                    s.destroyed(), s.timeouts(), s.shed(), s.overloaded(), (long) leaks, Latency.of(s.acquireWait()), Latency.of(s.hold()), holders);
         };
     }
 }

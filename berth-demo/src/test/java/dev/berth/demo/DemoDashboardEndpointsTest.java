@@ -28,7 +28,7 @@ class DemoDashboardEndpointsTest {
         assertThat(names(body.get("pools"))).containsExactly("primary", "redis");
         for (JsonNode pool : body.get("pools")) {
             assertThat(fieldNames(pool)).containsExactly("name", "kind", "max", "total", "idle", "leased", "waiting", "created",
-                    "destroyed", "timeouts", "leaks", "wait", "hold", "holders");
+                    "destroyed", "timeouts", "shed", "overloaded", "leaks", "wait", "hold", "holders");
             assertThat(fieldNames(pool.get("wait"))).containsExactly("p50", "p99", "p999", "max");
             assertThat(fieldNames(pool.get("hold"))).containsExactly("p50", "p99", "p999", "max");
             assertThat(pool.get("max").asInt()).isEqualTo(10);
@@ -37,7 +37,7 @@ class DemoDashboardEndpointsTest {
         }
         assertThat(body.get("pools").get(0).get("kind").asText()).isEqualTo("postgresql");
         assertThat(body.get("pools").get(1).get("kind").asText()).isEqualTo("redis");
-        assertThat(fieldNames(body.get("load"))).containsExactly("running", "sent", "total", "errors");
+        assertThat(fieldNames(body.get("load"))).containsExactly("running", "sent", "total", "errors", "errorMsMean", "errorMsMax", "okPerSecond");
     }
 
     @Test
