@@ -2,6 +2,7 @@ package dev.berth.bench;
 
 import dev.berth.pool.PoolOverloadedException;
 import dev.berth.pool.PoolTimeoutException;
+import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLTransientConnectionException;
@@ -40,6 +41,8 @@ import org.HdrHistogram.Recorder;
  * </pre>
  */
 public final class OpenLoop {
+    private static final com.sun.management.OperatingSystemMXBean CPU =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     private final OverloadPool pool;
     private final Target target;
@@ -54,6 +57,8 @@ public final class OpenLoop {
     private final LongAdder missedStart = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private volatile Throwable firstError;
+    /** CPU this JVM used while measured, in cores: near the machine's count, the harness and not the pool is the limit. */
+    private double cores = Double.NaN;
     /** Served callers, scheduled arrival to the end of the work. */
     private final Recorder served = new Recorder(3);
     /** Served callers, the acquire call alone. */
@@ -90,6 +95,10 @@ public final class OpenLoop {
                 OpenLoop loop = new OpenLoop(pool, target, holdNanos, deadlineNanos);
                 loop.run(rate, warmup.toNanos(), measure.toNanos());
                 loop.describe(line);
+                String own = pool.ownCounts();
+                if (!own.isEmpty()) {
+                    System.out.println("#   " + own);
+                }
             }
         }
         System.out.println(line);
@@ -102,6 +111,7 @@ public final class OpenLoop {
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10);
         long measureFrom = start + warmupNanos;
         long until = measureFrom + measureNanos;
+        long cpuFrom = -1;
         try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) { // close waits for every caller
             for (long i = 0; ; i++) {
                 long at = start + (long) (i * period);
@@ -113,8 +123,12 @@ public final class OpenLoop {
                     LockSupport.parkNanos(at - now);
                 }
                 boolean measured = at - measureFrom >= 0;
+                if (measured && cpuFrom < 0) {
+                    cpuFrom = CPU.getProcessCpuTime();
+                }
                 callers.execute(() -> call(at, measured));
             }
+            cores = (CPU.getProcessCpuTime() - cpuFrom) / (double) measureNanos;
         }
     }
 
@@ -222,6 +236,8 @@ public final class OpenLoop {
             .append(" timedOut=").append(timedOut.sum())
             .append(" missedStart=").append(missedStart.sum())
             .append(" errors=").append(errors.sum())
+            .append(String.format(Locale.ROOT, " cores=%.2f", cores))
+            .append(" loadAverage=").append(Machine.loadAverage().isEmpty() ? "-" : Machine.loadAverage())
             .append(" served=").append(Harness.encode(served.getIntervalHistogram()))
             .append(" waits=").append(Harness.encode(waits.getIntervalHistogram()))
             .append(" learnedFailed=").append(Harness.encode(learnedFailed.getIntervalHistogram()))

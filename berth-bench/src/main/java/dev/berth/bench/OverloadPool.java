@@ -6,6 +6,7 @@ import dev.berth.pool.Lease;
 import dev.berth.pool.OverloadPolicy;
 import dev.berth.pool.Pool;
 import dev.berth.pool.PoolConfig;
+import dev.berth.pool.PoolStats;
 import dev.berth.pool.ResourceFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -68,6 +69,11 @@ abstract class OverloadPool implements AutoCloseable {
 
     abstract int total();
 
+    /** @return what the pool itself counted over the whole fork (warm-up too), for the progress log; empty if nothing */
+    String ownCounts() {
+        return "";
+    }
+
     private void awaitFull() {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (total() < size) {
@@ -129,6 +135,15 @@ abstract class OverloadPool implements AutoCloseable {
         @Override
         int total() {
             return pool.stats().total();
+        }
+
+        @Override
+        String ownCounts() {
+            PoolStats stats = pool.stats();
+            double holdMs = stats.hold().p50().toNanos() / 1e6;
+            return String.format(java.util.Locale.ROOT, "%s's own count: acquired %d, shed %d, timeouts %d; hold p50 %.3f ms,"
+                            + " so %d connections serve %.0f a second by the hold alone", stats.name(), stats.acquired(),
+                    stats.shed(), stats.timeouts(), holdMs, size, size * 1e3 / holdMs);
         }
 
         @Override
