@@ -1,9 +1,6 @@
 package dev.berth.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,7 +10,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
@@ -178,13 +174,9 @@ public final class BenchMain {
             for (int i = 0; i < names.size(); i++) {
                 String contender = names.get((i + round) % names.size());
                 Class<?> main = contender.equals(Report.FLOOR) ? TimerFloor.class : Harness.class;
-                List<String> command = new ArrayList<>();
-                command.add(ProcessHandle.current().info().command().orElse("java"));
-                command.addAll(JVM_ARGS);
-                command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
-                command.add("contender=" + contender);
-                command.add("warmup=" + settings.warmupSeconds());
-                command.addAll(List.of(args));
+                List<String> forkArgs = new ArrayList<>(List.of("contender=" + contender, "warmup=" + settings.warmupSeconds()));
+                forkArgs.addAll(List.of(args));
+                List<String> command = Fork.command(main, forkArgs);
                 System.out.println("# fork: " + contender + " " + String.join(" ", args));
                 runs.get(contender).add(fork(command));
             }
@@ -193,28 +185,7 @@ public final class BenchMain {
     }
 
     private static Map<String, String> fork(List<String> command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String result = null;
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = out.readLine()) != null) {
-                if (line.startsWith("RESULT ")) {
-                    result = line;
-                } else {
-                    System.out.println(line);
-                }
-            }
-        }
-        if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0 || result == null) {
-            process.destroyForcibly();
-            throw new IllegalStateException("benchmark fork failed (exit " + (process.isAlive() ? "none" : process.exitValue())
-                    + "): " + String.join(" ", command.subList(command.indexOf("-cp") + 2, command.size())));
-        }
-        Map<String, String> fields = new LinkedHashMap<>();
-        for (String field : result.substring("RESULT ".length()).split(" ")) {
-            int eq = field.indexOf('=');
-            fields.put(field.substring(0, eq), field.substring(eq + 1));
-        }
+        Map<String, String> fields = Fork.run(command);
         System.out.println("#   ops/s " + fields.get("ops") + ", isValid calls on no-op connections " + fields.get("validations")
                 + (fields.get("errors").equals("0") ? "" : ", errors " + fields.get("errors")));
         return fields;
