@@ -144,8 +144,10 @@ final class Diagnostics {
         long last = lastShedLog.get();
         if (now - last >= SHED_LOG_NANOS && lastShedLog.compareAndSet(last, now)) {
             long refused = shedSinceLog.getAndSet(0);
-            LOG.log(Level.WARNING, () -> "pool '" + pool + "' is overloaded and sheds callers it could not serve in time: "
-                    + refused + " refused at once since the last such line, " + queued + " waiting now");
+            // not on the shed caller's thread: it was refused so as to learn at once, not to wait for a log handler
+            Thread.ofVirtual().name("berth-" + pool + "-log").start(() -> LOG.log(Level.WARNING, () -> "pool '" + pool
+                    + "' is overloaded and sheds callers it could not serve in time: " + refused
+                    + " refused at once since the last such line, " + queued + " waiting now"));
         }
         if (listener != PoolListener.NONE) {
             notify(() -> listener.shed(pool, queued));

@@ -21,7 +21,8 @@ public enum OverloadPolicy {
      * {@link RequestDeadline} it runs under, whichever is sooner) is refused at once with a
      * {@link PoolOverloadedException} that says the pool's rate, the queue and the expected wait, instead of waiting
      * its whole timeout for nothing. The expected finish is the time to serve the callers ahead of it and its own
-     * lease, from the mean hold measured while callers waited. Callers that can be served in time queue in FIFO order
+     * lease, from the cycle of a resource (lend to lend) measured while callers waited, and it must leave a tenth of the
+     * budget to spare. Callers that can be served in time queue in FIFO order
      * as usual, so a burst is served fairly and nothing is refused while the pool keeps up. Nothing is refused either
      * while the pool holds fewer resources than its maximum (it is filling up, or rebuilding after a fault) or while
      * creations fail: the shortage is then the fault's, and a timeout explains it.

@@ -14,9 +14,11 @@ import java.util.concurrent.atomic.LongAdder;
  * is only a burst empties within an interval, so someone is served at once). An interval with a short wait, or none
  * served, ends the standing state.
  *
- * <p>What a newcomer's wait depends on is the pool's capacity: with {@code n} resources each held {@code h} on average,
- * the pool serves {@code n / h} callers a second. The mean hold is measured from the leases returned while callers
- * waited (a hold measured in a quiet pool says as much, but costs the hot path); each interval's mean weighs three
+ * <p>What a newcomer's wait depends on is the pool's capacity: with {@code n} resources each taking {@code c} from one
+ * lend to the next, the pool serves {@code n / c} callers a second. The cycle {@code c} is measured when a resource is
+ * lent to a caller that waited: the time since it was last lent, which is the previous hold plus the return and the
+ * hand-off until the waiter ran (the hold alone misses the hand-off, which is large when virtual threads queue for a
+ * carrier, and overestimated the capacity by 15-40 % in the overload benchmark). Each interval's mean weighs three
  * quarters against what came before, so the estimate follows a change within an interval or two. Counting the waiters served instead would measure
  * what shedding lets through, not what the pool could do, and shed more and more.
  */
@@ -25,33 +27,34 @@ final class OverloadWatch {
     static final long TARGET_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final LongAdder served = new LongAdder();
-    private final LongAdder holds = new LongAdder();
-    private final LongAdder holdNanos = new LongAdder();
+    private final LongAdder cycles = new LongAdder();
+    private final LongAdder cycleNanosSum = new LongAdder();
     private final AtomicBoolean rolling = new AtomicBoolean();
     private volatile long intervalStart = System.nanoTime();
     /** The shortest wait of the waiters served in this interval; {@code Long.MAX_VALUE} when none yet. */
     private volatile long shortestWait = Long.MAX_VALUE;
     /** Guarded by {@link #rolling}. */
     private long servedBefore;
-    private long holdsBefore;
-    private long holdNanosBefore;
+    private long cyclesBefore;
+    private long cycleNanosBefore;
     private volatile boolean standing;
-    /** The mean hold of a lease returned while callers waited, in nanoseconds; 0 until one was measured. */
-    private volatile double meanHold;
+    /** The mean cycle of a resource lent to a waiting caller (lend to lend), in nanoseconds; 0 until one was measured. */
+    private volatile double meanCycle;
 
-    /** A caller that waited {@code waitNanos} was served at {@code now}. */
-    void served(long waitNanos, long now) {
+    /**
+     * A caller that waited {@code waitNanos} was served at {@code now} with a resource last lent {@code cycleNanos} ago
+     * (0 when it was never lent before).
+     */
+    void served(long waitNanos, long now, long cycleNanos) {
         served.increment();
+        if (cycleNanos > 0) {
+            cycles.increment();
+            cycleNanosSum.add(cycleNanos);
+        }
         if (waitNanos < shortestWait) {
             shortestWait = waitNanos;
         }
         roll(now);
-    }
-
-    /** A lease held {@code nanos} was returned while callers waited: what the pool's capacity is measured by. */
-    void held(long nanos) {
-        holds.increment();
-        holdNanos.add(nanos);
     }
 
     /** Whether the queue stands now (updated as intervals end, by the callers that look). */
@@ -60,23 +63,23 @@ final class OverloadWatch {
         return standing;
     }
 
-    /** Callers a second that {@code resources} resources serve at the measured mean hold; 0 when none was measured. */
+    /** Callers a second that {@code resources} resources serve at the measured mean cycle; 0 when none was measured. */
     double rate(int resources) {
-        double hold = meanHold;
-        return hold <= 0 ? 0 : resources * 1e9 / hold;
+        double cycle = meanCycle;
+        return cycle <= 0 ? 0 : resources * 1e9 / cycle;
     }
 
     /**
      * The time until a caller at {@code position} in the queue has been served and has used its lease, with
-     * {@code resources} resources each serving one caller per mean hold: {@code position} services spread over the
-     * resources, then its own hold. {@code Long.MAX_VALUE} when no hold was measured yet.
+     * {@code resources} resources each serving one caller per mean cycle: {@code position} services spread over the
+     * resources, then its own lease. {@code Long.MAX_VALUE} when no cycle was measured yet.
      */
     long expectedFinishNanos(int position, int resources) {
-        double hold = meanHold;
-        if (hold <= 0 || resources <= 0) {
+        double cycle = meanCycle;
+        if (cycle <= 0 || resources <= 0) {
             return Long.MAX_VALUE;
         }
-        return (long) (hold * ((double) position / resources + 1));
+        return (long) (cycle * ((double) position / resources + 1));
     }
 
     private void roll(long now) {
@@ -95,15 +98,15 @@ final class OverloadWatch {
             long shortest = shortestWait;
             // an interval nobody looked at for long says nothing about now: it only ends the standing state
             boolean stood = count > 0 && shortest > TARGET_NANOS && elapsed < 2 * INTERVAL_NANOS;
-            long holdCount = holds.sum();
-            long holdSum = holdNanos.sum();
-            if (holdCount > holdsBefore) {
-                double measured = (double) (holdSum - holdNanosBefore) / (holdCount - holdsBefore);
-                double previous = meanHold;
-                meanHold = previous <= 0 ? measured : (previous + 3 * measured) / 4; // the latest weighs most
+            long cycleCount = cycles.sum();
+            long cycleSum = cycleNanosSum.sum();
+            if (cycleCount > cyclesBefore) {
+                double measured = (double) (cycleSum - cycleNanosBefore) / (cycleCount - cyclesBefore);
+                double previous = meanCycle;
+                meanCycle = previous <= 0 ? measured : (previous + 3 * measured) / 4; // the latest weighs most
             }
-            holdsBefore = holdCount;
-            holdNanosBefore = holdSum;
+            cyclesBefore = cycleCount;
+            cycleNanosBefore = cycleSum;
             standing = stood;
             servedBefore = total;
             shortestWait = Long.MAX_VALUE;

@@ -135,6 +135,8 @@ abstract class PooledEntryFields<R> extends PooledEntryPadding {
     long lastValidated;
     /** When a lease of this entry last recorded its call site (the per-entry budget of {@link Diagnostics}). */
     long siteRecordedAt;
+    /** When the entry was last lent ({@code System.nanoTime()}): a waiter served next measures the cycle from it. */
+    long lentAt;
     /**
      * Who holds the entry while it is lent, cleared before the entry is published idle: the {@link PooledLease}
      * itself, or a {@link LeaseWatch} of it once a scan has seen it. Written plainly by the lender (the entry is
