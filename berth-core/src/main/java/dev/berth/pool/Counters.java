@@ -72,7 +72,8 @@ final class Counters<R> {
                 default -> { }
             }
         }
-        return new PoolStats(name, idle + leased, idle, leased, Math.max(0, queue.count()), overload.standing(System.nanoTime()), table.maxSize(), table.minIdle(),
+        return new PoolStats(name, idle + leased, idle, leased, Math.max(0, queue.count()),
+                overload.standing(System.nanoTime()), table.maxSize(), table.minIdle(),
                 created.get(), destroyed.get(), waits.count(), timeouts.get(), shed.get(),
                 creationFailures.get(), waits, holds);
     }
@@ -171,19 +172,21 @@ final class Counters<R> {
         diagnostics.shed(queued);
         long perSecond = Math.round(overload.rate(resources));
         int maxSize = table.maxSize();
-        return new PoolOverloadedException(() -> "pool '" + name + "' is overloaded: callers have been arriving faster than it"
-                + " serves them (" + perSecond + " a second with " + resources + " resources, " + queued + " waiting),"
-                + " and this caller would have been served and done in about " + TimeUnit.NANOSECONDS.toMillis(expectedNanos)
-                + " ms, beyond its remaining budget of " + Math.max(0, TimeUnit.NANOSECONDS.toMillis(budgetNanos))
-                + " ms, so it is refused now instead of waiting in vain. Send less work (shed it upstream, or retry"
+        return new PoolOverloadedException(() -> "pool '" + name + "' is overloaded: callers have been arriving faster"
+                + " than it serves them (" + perSecond + " a second with " + resources + " resources, " + queued + " waiting),"
+                + " and this caller would have been served and done in about "
+                + TimeUnit.NANOSECONDS.toMillis(expectedNanos)
+                + " ms, which leaves less than a tenth of its remaining budget of "
+                + Math.max(0, TimeUnit.NANOSECONDS.toMillis(budgetNanos))
+                + " ms to spare, so it is refused now instead of waiting in vain. Send less work (shed it upstream, or retry"
                 + " later), shorten the leases, or raise maxSize (" + maxSize + ") if the server has room;"
                 + " OverloadPolicy.FIFO makes every caller wait its whole timeout instead");
     }
 
     private String reason(PoolStats counts, long streak, Throwable failing, int inFlight, long oldestCreationNanos) {
         if (queue.suspended()) {
-            return "The pool is suspended (Pool.suspend(), or suspend() through JMX): it lends nothing until resume() is"
-                    + " called.";
+            return "The pool is suspended (Pool.suspend(), or suspend() through JMX): it lends nothing until resume()"
+                    + " is called.";
         }
         int maxSize = counts.maxSize();
         if (counts.leased() < maxSize) {

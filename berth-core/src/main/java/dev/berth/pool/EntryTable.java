@@ -43,7 +43,8 @@ final class EntryTable<R> {
 
     /** Changes the bounds of a running pool; entries above a lowered maximum leave through {@link #removeIfSurplus}. */
     void resize(int maxSize, int spread) {
-        lock.lock(); // after this, no addIfRoom still acting on the old maximum: a sweep that follows sees what it added
+        // under the lock: after this no addIfRoom still acts on the old maximum, and a sweep that follows sees what it added
+        lock.lock();
         try {
             this.maxSize = maxSize;
             this.spread = spread;

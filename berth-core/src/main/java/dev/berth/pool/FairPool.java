@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
 
@@ -38,7 +39,7 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
     /** Null while the pool lends; then why it refuses new callers ("closing", then "closed"). */
     private volatile String refusal;
     /** New callers refused during a graceful close. */
-    private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
     /** The registered MXBean, or null. */
     private volatile PoolJmx jmx;
 
@@ -194,8 +195,8 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
 
     /**
      * Under {@link OverloadPolicy#SHED}, a standing queue and a pool at its maximum, the error of a caller about to
-     * queue that would finish only after its deadline; null when it may queue. Only on the slow path: a caller that found an idle resource
-     * never gets here.
+     * queue that would finish only after its deadline; null when it may queue. Only on the slow path: a caller that
+     * found an idle resource never gets here.
      */
     private PoolOverloadedException shedding(long now, long deadline) {
         if (config.overloadPolicy() != OverloadPolicy.SHED || !counters.overload.standing(now)) {
@@ -203,8 +204,8 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
         }
         int resources = table.snapshot().length;
         if (resources < table.maxSize() || counters.failureStreak.get() > 0) {
-            // short of resources (filling up, or rebuilding after a fault): the capacity measured may not be the
-            // pool's, and the callers' trouble is the fault's, which their timeout explains. Shed only at full strength.
+            // short of resources (filling up, or rebuilding after a fault): the capacity measured may not be the pool's,
+            // and the callers' trouble is the fault's, which their timeout explains. Shed only at full strength.
             return null;
         }
         int ahead = queue.count();
@@ -548,8 +549,10 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
         if (!closing.compareAndSet(false, true)) {
             return new DrainReport(Duration.ZERO, 0, 0, 0, 0, 0); // closed already, or closing on another thread
         }
-        refusal = "pool '" + name + "' is closing: it serves only the callers that were already waiting, and lends"
-                + " nothing to new ones; send new work to another instance";
+        synchronized (reconfiguring) {
+            refusal = "pool '" + name + "' is closing: it serves only the callers that were already waiting, and"
+                    + " lends nothing to new ones; send new work to another instance";
+        }
         queue.refuseNewcomers(new PoolClosedException(refusal));
         if (queue.suspended()) {
             queue.resume(); // a suspended pool would serve nobody: the queued callers are owed a turn
@@ -603,12 +606,16 @@ final class FairPool<R> implements Pool<R>, Waiter.Async.Lender<R> {
      * entries, waits for leases until {@code leaseDeadline} and destroys what is still out, stops the threads.
      */
     private void shutDown(long leaseDeadline, String cutOff) {
-        refusal = "pool '" + name + "' is closed; no new leases can be taken";
-        PoolJmx registered = jmx;
-        if (registered != null) {
-            registered.unregister();
+        synchronized (reconfiguring) { // a reconfigure under way finishes first; none starts after this
+            refusal = "pool '" + name + "' is closed; no new leases can be taken";
+            PoolJmx registered = jmx;
+            if (registered != null) {
+                registered.unregister();
+                jmx = null;
+            }
         }
-        queue.close(cutOff == null ? closedException() : new PoolClosedException(cutOff)); // from now on entries made idle are retired, waiters failed
+        // from now on entries made idle are retired, waiters failed
+        queue.close(cutOff == null ? closedException() : new PoolClosedException(cutOff));
         boolean interrupted = housekeeper.stop(config.validationTimeout());
         try {
             deadlines.stop(config.validationTimeout());
