@@ -71,7 +71,7 @@ public final class BenchMain {
         bench.report.machine(Machine.describe(), settings == Settings.SMOKE);
         String postgres = Target.POSTGRES.unavailableBecause();
         if (groups.contains("1")) {
-            bench.overheadPlatform(Target.NOOP, List.of(1, 4, 16));
+            bench.overheadPlatform(Target.NOOP, List.of(1, 4, 16, 200));
             if (postgres == null) {
                 bench.overheadPlatform(Target.POSTGRES, List.of(1, 16));
             }
@@ -85,8 +85,11 @@ public final class BenchMain {
             if (postgres == null) {
                 for (int pool : List.of(10, 20)) {
                     for (int threads : List.of(64, 1000)) {
-                        bench.select(pool, threads);
+                        bench.select(pool, threads, false);
                     }
+                }
+                for (int threads : List.of(16, 200)) {
+                    bench.select(10, threads, true); // a servlet container's request threads (Tomcat's default is 200)
                 }
             } else {
                 bench.report.note("Group (3) skipped: " + postgres);
@@ -152,11 +155,12 @@ public final class BenchMain {
         report.oversubscribed(holdMicros, 1000, 10, runs);
     }
 
-    private void select(int pool, int threads) throws Exception {
+    private void select(int pool, int threads, boolean platform) throws Exception {
         Map<String, Runs> runs = forkRounds("scenario=select", "target=postgres", "threads=" + threads, "pool=" + pool,
-                "holdMicros=0", "warmup=" + settings.selectWarmupSeconds(), "measure=" + settings.selectMeasureSeconds(),
+                "holdMicros=0", "platform=" + platform, "warmup=" + settings.selectWarmupSeconds(),
+                "measure=" + settings.selectMeasureSeconds(),
                 "repeats=" + settings.repeats()); // warmup given last, so it overrides the common one
-        report.select(pool, threads, runs);
+        report.select(pool, threads + (platform ? " platform" : " virtual"), runs);
     }
 
     /**

@@ -42,6 +42,8 @@ public final class Harness {
     private final String scenario;
     private final Contender pool;
     private final int threads;
+    /** Platform threads instead of virtual ones, as on a servlet container's request pool. */
+    private final boolean platform;
     private final long holdNanos;
     private final AtomicLongArray counts;
     private final Recorder waits = new Recorder(3);
@@ -50,7 +52,8 @@ public final class Harness {
     private volatile Throwable firstError;
     private volatile boolean stop;
 
-    private Harness(String scenario, Contender pool, int threads, long holdNanos) {
+    private Harness(String scenario, Contender pool, int threads, long holdNanos, boolean platform) {
+        this.platform = platform;
         this.scenario = scenario;
         this.pool = pool;
         this.threads = threads;
@@ -64,6 +67,7 @@ public final class Harness {
         String contender = a.getOrDefault("contender", "berth");
         Target target = Target.of(a.getOrDefault("target", "noop"));
         int threads = Integer.parseInt(a.getOrDefault("threads", "1000"));
+        boolean platform = Boolean.parseBoolean(a.getOrDefault("platform", "false"));
         int poolSize = Integer.parseInt(a.getOrDefault("pool", "10"));
         long holdNanos = TimeUnit.MICROSECONDS.toNanos(Long.parseLong(a.getOrDefault("holdMicros", "0")));
         Duration warmup = seconds(a.getOrDefault("warmup", "2"));
@@ -74,7 +78,7 @@ public final class Harness {
         }
 
         try (Contender pool = Contender.open(contender, target, poolSize)) {
-            Harness harness = new Harness(scenario, pool, threads, holdNanos);
+            Harness harness = new Harness(scenario, pool, threads, holdNanos, platform);
             Run run = harness.run(warmup, measure, repeats);
             StringBuilder line = new StringBuilder("RESULT");
             a.forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
@@ -109,7 +113,8 @@ public final class Harness {
                 case "oversub" -> () -> oversubscribed(slot);
                 default -> () -> select(slot);
             };
-            workers.add(Thread.ofVirtual().name("bench-", i).start(loop));
+            workers.add(platform ? Thread.ofPlatform().daemon().name("bench-", i).start(loop)
+                    : Thread.ofVirtual().name("bench-", i).start(loop));
         }
         Thread.sleep(warmup); // the measurement clock, not synchronisation: workers run freely meanwhile
         waits.getIntervalHistogram();

@@ -67,11 +67,11 @@ final class Report {
                 hold(holdMicros), berth / hikari));
     }
 
-    void select(int pool, int threads, Map<String, Runs> runs) {
+    void select(int pool, String threads, Map<String, Runs> runs) {
         Runs berth = runs.get("berth");
         Runs hikari = runs.get("hikari");
         Runs queue = runs.get("queue");
-        select.add(String.format(Locale.ROOT, "| %d | %d | %s | %s | %s | **%.2fx** | %.2f / %.2f / %.2f | %d |",
+        select.add(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | **%.2fx** | %.2f / %.2f / %.2f | %d |",
                 pool, threads, ops(berth.medianOps()), ops(hikari.medianOps()), ops(queue.medianOps()),
                 berth.medianOps() / hikari.medianOps(), berth.waitMs(99.9), hikari.waitMs(99.9), queue.waitMs(99.9),
                 berth.errors + hikari.errors + queue.errors));
@@ -120,9 +120,9 @@ final class Report {
             md.append('\n');
         }
         if (!select.isEmpty()) {
-            md.append("### (3) `SELECT 1` on PostgreSQL, virtual threads, ops/s\n\n")
+            md.append("### (3) `SELECT 1` on PostgreSQL, virtual and platform threads, ops/s\n\n")
               .append("| pool | threads | berth | HikariCP | fair queue | berth / HikariCP | p99.9 wait ms (berth / HikariCP / queue) | errors |\n")
-              .append("|---:|---:|---:|---:|---:|---:|---|---:|\n");
+              .append("|---:|---|---:|---:|---:|---:|---|---:|\n");
             select.forEach(line -> md.append(line).append('\n'));
             md.append('\n');
         }
