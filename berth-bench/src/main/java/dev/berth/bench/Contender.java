@@ -102,7 +102,12 @@ abstract class Contender implements AutoCloseable {
                     .validateAfterIdle(Duration.ofMillis(500))
                     .callSites(callSites)
                     .build();
-            pool = Pool.open(config, new ResourceFactory<>() {
+            pool = Pool.open(config, connections(target));
+        }
+
+        /** Raw connections of the target, validated with {@code isValid}: what every bare-Pool contender pools. */
+        static ResourceFactory<Connection> connections(Target target) {
+            return new ResourceFactory<>() {
                 @Override
                 public Connection create() throws SQLException {
                     return target.connect();
@@ -117,7 +122,7 @@ abstract class Contender implements AutoCloseable {
                 public void destroy(Connection c) throws SQLException {
                     c.close();
                 }
-            });
+            };
         }
 
         @Override

@@ -7,7 +7,6 @@ import dev.berth.pool.OverloadPolicy;
 import dev.berth.pool.Pool;
 import dev.berth.pool.PoolConfig;
 import dev.berth.pool.PoolStats;
-import dev.berth.pool.ResourceFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -98,22 +97,7 @@ abstract class OverloadPool implements AutoCloseable {
                     .validateAfterIdle(Duration.ofMillis(500))
                     .overloadPolicy(policy)
                     .build();
-            pool = Pool.open(config, new ResourceFactory<>() {
-                @Override
-                public Connection create() throws SQLException {
-                    return target.connect();
-                }
-
-                @Override
-                public boolean validate(Connection c, Duration timeout) throws SQLException {
-                    return c.isValid((int) Math.max(1, timeout.toSeconds()));
-                }
-
-                @Override
-                public void destroy(Connection c) throws SQLException {
-                    c.close();
-                }
-            });
+            pool = Pool.open(config, Contender.BerthPool.connections(target));
         }
 
         @Override

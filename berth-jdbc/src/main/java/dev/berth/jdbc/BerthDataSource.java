@@ -349,16 +349,20 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
      */
     @Override
     public void close() {
-        Pool<PhysicalConnection> current;
+        Pool<PhysicalConnection> current = markClosed();
+        if (current != null) {
+            current.close();
+        }
+    }
+
+    /** Marks the data source closed (no setter, no start from now on) and returns its pool, if it started. */
+    private Pool<PhysicalConnection> markClosed() {
         lifecycle.lock();
         try {
             closed = true;
-            current = pool;
+            return pool;
         } finally {
             lifecycle.unlock();
-        }
-        if (current != null) {
-            current.close();
         }
     }
 
@@ -378,14 +382,7 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
         if (grace == null || grace.isNegative()) {
             throw new IllegalArgumentException("grace is " + grace + " but must be zero or more, e.g. Duration.ofSeconds(20)");
         }
-        Pool<PhysicalConnection> current;
-        lifecycle.lock();
-        try {
-            closed = true;
-            current = pool;
-        } finally {
-            lifecycle.unlock();
-        }
+        Pool<PhysicalConnection> current = markClosed();
         return current != null ? current.close(grace) : new DrainReport(Duration.ZERO, 0, 0, 0, 0, 0);
     }
 
