@@ -24,12 +24,13 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * markdown report with the ratios berth / HikariCP. {@code bin/bench-pool} calls it.
  *
  * <pre>
- * java -jar berth-bench/target/berth-bench.jar [--smoke] [--groups=1,2,3]
+ * java -jar berth-bench/target/berth-bench.jar [--smoke] [--groups=1,2,3,4]
  * </pre>
  *
  * (1) pool overhead: JMH on 1, 4, 16 platform threads (no-op driver; and on pgjdbc connections through
  * both DataSources, no query), plus 1,000 virtual threads in {@link Harness}; (2) oversubscription: 1,000
- * virtual threads on 10 connections held 100 µs and 1 ms; (3) {@code SELECT 1} on PostgreSQL.
+ * virtual threads on 10 connections held 100 µs and 1 ms; (3) {@code SELECT 1} on PostgreSQL; (4), only when
+ * asked for: {@code SELECT 1} with each session reset (berth's full one, HikariCP's JDBC-only one, DISCARD ALL).
  */
 public final class BenchMain {
 
@@ -62,7 +63,7 @@ public final class BenchMain {
             } else if (arg.startsWith("--groups=")) {
                 groups = new LinkedHashSet<>(List.of(arg.substring("--groups=".length()).split(",")));
             } else {
-                System.err.println("unknown argument \"" + arg + "\"; usage: [--smoke] [--groups=1,2,3]");
+                System.err.println("unknown argument \"" + arg + "\"; usage: [--smoke] [--groups=1,2,3,4]");
                 System.exit(2);
             }
         }
@@ -93,6 +94,13 @@ public final class BenchMain {
                 }
             } else {
                 bench.report.note("Group (3) skipped: " + postgres);
+            }
+        }
+        if (groups.contains("4")) {
+            if (postgres == null) {
+                bench.reset(10, 64);
+            } else {
+                bench.report.note("Group (4) skipped: " + postgres);
             }
         }
         if (postgres != null && groups.contains("1")) {
@@ -163,12 +171,24 @@ public final class BenchMain {
         report.select(pool, threads + (platform ? " platform" : " virtual"), runs);
     }
 
+    /** Group (4): SELECT 1 as in group (3), once per session reset, so its cost shows beside HikariCP's. */
+    private void reset(int pool, int threads) throws Exception {
+        Map<String, Runs> runs = forkRounds(Contender.RESET_NAMES, "scenario=select", "target=postgres", "threads=" + threads,
+                "pool=" + pool, "holdMicros=0", "warmup=" + settings.selectWarmupSeconds(),
+                "measure=" + settings.selectMeasureSeconds(), "repeats=" + settings.repeats());
+        report.reset(pool, threads, runs);
+    }
+
+    private Map<String, Runs> forkRounds(String... args) throws Exception {
+        return forkRounds(Contender.NAMES, args);
+    }
+
     /**
      * Runs {@code rounds} forks per contender, rotating the order each round, and gathers their results. In group
      * (2) the forks of {@link TimerFloor} (no pool; reported as {@link Report#FLOOR}) rotate with them.
      */
-    private Map<String, Runs> forkRounds(String... args) throws Exception {
-        List<String> names = new ArrayList<>(Contender.NAMES);
+    private Map<String, Runs> forkRounds(List<String> contenders, String... args) throws Exception {
+        List<String> names = new ArrayList<>(contenders);
         if (List.of(args).contains("scenario=oversub")) {
             names.add(Report.FLOOR);
         }

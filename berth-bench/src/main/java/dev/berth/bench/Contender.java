@@ -3,6 +3,7 @@ package dev.berth.bench;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.berth.jdbc.BerthDataSource;
+import dev.berth.jdbc.SessionReset;
 import dev.berth.pool.Lease;
 import dev.berth.pool.Pool;
 import dev.berth.pool.PoolConfig;
@@ -30,6 +31,10 @@ import java.util.function.IntSupplier;
  *   <li>{@code queue}: a fair {@link ArrayBlockingQueue} of raw connections, the floor of what a pool can cost.</li>
  *   <li>{@code berth-nosites}: {@code berth} with call-site recording off; {@code berth-engine}: berth's bare
  *       {@link Pool} on either target (on PostgreSQL it tells the engine's cost from BerthDataSource's).</li>
+ *   <li>The session resets of group (4), on PostgreSQL: {@code berth} resets fully (the default,
+ *       {@link SessionReset#FULL}); {@code berth-jdbcreset} as HikariCP does ({@link SessionReset#JDBC});
+ *       {@code berth-discardall} resets as HikariCP does and the borrower sends {@code DISCARD ALL} before closing,
+ *       the textbook complete reset (what PgBouncer's {@code server_reset_query} does).</li>
  * </ul>
  *
  * Each benchmark JVM uses one contender only, so its call sites stay monomorphic.
@@ -37,6 +42,8 @@ import java.util.function.IntSupplier;
 abstract class Contender implements AutoCloseable {
 
     static final List<String> NAMES = List.of("berth", "hikari", "queue");
+    /** The contenders of group (4): what a session reset costs. */
+    static final List<String> RESET_NAMES = List.of("berth", "berth-jdbcreset", "berth-discardall", "hikari");
     private static final int ACQUIRE_TIMEOUT_MS = 30_000;
 
     final int poolSize;
@@ -48,14 +55,18 @@ abstract class Contender implements AutoCloseable {
     static Contender open(String name, Target target, int poolSize) throws Exception {
         Contender contender = switch (name) {
             // berth as configured by default: call sites on, recorded within their budget (one stack per 100 us)
-            case "berth" -> target == Target.NOOP ? new BerthPool(target, poolSize, true) : new BerthJdbc(target, poolSize, true);
+            case "berth" -> target == Target.NOOP ? new BerthPool(target, poolSize, true) : new BerthJdbc(target, poolSize, true, SessionReset.FULL);
             // berth with call-site recording off: issue 5 asks what recording costs
-            case "berth-nosites" -> target == Target.NOOP ? new BerthPool(target, poolSize, false) : new BerthJdbc(target, poolSize, false);
+            case "berth-nosites" -> target == Target.NOOP ? new BerthPool(target, poolSize, false) : new BerthJdbc(target, poolSize, false, SessionReset.FULL);
+            // issue 18: what the full session reset costs against HikariCP's JDBC-only one and against DISCARD ALL
+            case "berth-jdbcreset" -> new BerthJdbc(target, poolSize, true, SessionReset.JDBC);
+            case "berth-discardall" -> new BerthDiscardAll(new BerthJdbc(target, poolSize, true, SessionReset.JDBC));
             // berth's bare Pool even on PostgreSQL: separates the engine's cost from BerthDataSource's wrapper
             case "berth-engine" -> new BerthPool(target, poolSize, true);
             case "hikari" -> new Hikari(target, poolSize);
             case "queue" -> new Queue(target, poolSize);
-            default -> throw new IllegalArgumentException("unknown contender \"" + name + "\"; use one of " + NAMES + " or berth-nosites, berth-engine");
+            default -> throw new IllegalArgumentException("unknown contender \"" + name + "\"; use one of " + NAMES
+                    + " or berth-nosites, berth-engine, berth-jdbcreset, berth-discardall");
         };
         contender.awaitFull();
         return contender;
@@ -180,9 +191,13 @@ abstract class Contender implements AutoCloseable {
     static final class BerthJdbc extends DataSourceContender {
         private final BerthDataSource dataSource;
 
-        BerthJdbc(Target target, int poolSize, boolean callSites) {
+        BerthJdbc(Target target, int poolSize, boolean callSites, SessionReset reset) {
             super(poolSize);
+            if (target == Target.NOOP) {
+                throw new IllegalArgumentException("BerthDataSource needs PostgreSQL (target=postgres)");
+            }
             dataSource = BerthDataSource.builder()
+                    .sessionReset(reset)
                     .poolName("berth-bench")
                     .jdbcUrl(target.url)
                     .username(target.user)
@@ -208,6 +223,46 @@ abstract class Contender implements AutoCloseable {
         @Override
         public void close() {
             dataSource.close();
+        }
+    }
+
+    /** berth with HikariCP's reset, and the borrower sends {@code DISCARD ALL} before giving the connection back. */
+    static final class BerthDiscardAll extends Contender {
+        private final BerthJdbc berth;
+
+        BerthDiscardAll(BerthJdbc berth) {
+            super(berth.poolSize);
+            this.berth = berth;
+        }
+
+        @Override
+        Object borrow() throws SQLException {
+            return berth.borrow();
+        }
+
+        @Override
+        Connection connection(Object handle) {
+            return (Connection) handle;
+        }
+
+        @Override
+        void release(Object handle) throws SQLException {
+            Connection c = (Connection) handle;
+            try (java.sql.Statement s = c.createStatement()) {
+                s.execute("DISCARD ALL");
+            } finally {
+                c.close();
+            }
+        }
+
+        @Override
+        int total() {
+            return berth.total();
+        }
+
+        @Override
+        public void close() {
+            berth.close();
         }
     }
 

@@ -17,6 +17,7 @@ final class Report {
     private final Map<String, Map<String, Double>> allocation = new LinkedHashMap<>();
     private final List<String> oversubscribed = new ArrayList<>();
     private final List<String> select = new ArrayList<>();
+    private final List<String> reset = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
 
     void machine(String description, boolean smokeRun) {
@@ -77,6 +78,21 @@ final class Report {
                 berth.errors + hikari.errors + queue.errors));
     }
 
+    void reset(int pool, int threads, Map<String, Runs> runs) {
+        double hikari = runs.get("hikari").medianOps();
+        for (String contender : Contender.RESET_NAMES) {
+            Runs r = runs.get(contender);
+            String what = switch (contender) {
+                case "berth" -> "berth, full reset (default)";
+                case "berth-jdbcreset" -> "berth, sessionReset=jdbc";
+                case "berth-discardall" -> "berth, sessionReset=jdbc + DISCARD ALL by the borrower";
+                default -> "HikariCP";
+            };
+            reset.add(String.format(Locale.ROOT, "| %d | %d | %s | %s | %.2fx | %.2f | %d |", pool, threads, what,
+                    ops(r.medianOps()), r.medianOps() / hikari, r.waitMs(99.9), r.errors));
+        }
+    }
+
     String render() {
         StringBuilder md = new StringBuilder();
         if (smoke) {
@@ -124,6 +140,15 @@ final class Report {
               .append("| pool | threads | berth | HikariCP | fair queue | berth / HikariCP | p99.9 wait ms (berth / HikariCP / queue) | errors |\n")
               .append("|---:|---|---:|---:|---:|---:|---|---:|\n");
             select.forEach(line -> md.append(line).append('\n'));
+            md.append('\n');
+        }
+        if (!reset.isEmpty()) {
+            md.append("### (4) `SELECT 1` on PostgreSQL with each session reset, virtual threads, ops/s\n\n")
+              .append("Every borrow runs a statement, so every return of berth's default resets the whole session (one"
+                      + " more round trip); HikariCP restores only what changed through JDBC.\n\n")
+              .append("| pool | threads | reset | ops/s | / HikariCP | p99.9 wait ms | errors |\n")
+              .append("|---:|---:|---|---:|---:|---:|---:|\n");
+            reset.forEach(line -> md.append(line).append('\n'));
             md.append('\n');
         }
         notes.forEach(n -> md.append(n).append('\n'));

@@ -28,8 +28,8 @@ import javax.sql.DataSource;
 /**
  * A pooled PostgreSQL {@link DataSource}: every {@link Connection} it hands out is a berth lease, and
  * {@link Connection#close()} gives it back after a reset (an open transaction is rolled back; autocommit,
- * isolation, read-only, schema and catalog go back to the configured values, but only those the borrower
- * changed; statements left open are closed). Connections that lost their server are destroyed, not reused, and
+ * isolation, read-only, schema and catalog go back to the configured values; statements left open are closed; and
+ * by default whatever raw SQL left in the session, {@code SET ROLE} included, is undone: {@link #setSessionReset}). Connections that lost their server are destroyed, not reused, and
  * make the pool check the others; a primary that turned read-only makes it replace them all
  * ({@link #setFatalErrorRule}).
  *
@@ -744,6 +744,50 @@ public final class BerthDataSource implements DataSource, AutoCloseable {
     public void setConnectionInitSql(String sql) { set("connectionInitSql", s -> s.connectionInitSql = sql); }
     /** @return the statement run on every new connection, or {@code null} */
     public String getConnectionInitSql() { return get(s -> s.connectionInitSql); }
+
+    /**
+     * How much of the session is cleaned when a borrower closes its connection (property {@code sessionReset}:
+     * {@code full} or {@code jdbc}). The default, {@link SessionReset#FULL}, also undoes what raw SQL did
+     * ({@code SET}, {@code SET ROLE}, advisory locks, temporary tables, {@code LISTEN}, ...) at the cost of one round
+     * trip per borrow that used the connection; {@link SessionReset#JDBC} is HikariCP's behaviour. Behind PgBouncer in
+     * transaction mode the default is {@code JDBC} (see {@link #setPgBouncerTransactionMode}).
+     *
+     * {@snippet :
+     * dataSource.setSessionReset(SessionReset.JDBC); // HikariCP's reset: raw SET ROLE etc. reach the next borrower
+     * }
+     *
+     * @param mode the reset; not {@code null}
+     */
+    public void setSessionReset(SessionReset mode) {
+        java.util.Objects.requireNonNull(mode, "sessionReset must not be null; use SessionReset.FULL (the default) or SessionReset.JDBC");
+        set("sessionReset", s -> s.sessionReset = mode);
+    }
+    /** @return the session reset in force (the configured one, or the default for the profile) */
+    public SessionReset getSessionReset() { return get(Settings::effectiveSessionReset); }
+
+    /**
+     * The profile for PgBouncer in transaction pooling mode ({@code pool_mode = transaction}) or another transaction
+     * pooler (property {@code pgBouncerTransactionMode}): each transaction, and each statement outside one, may run on
+     * a different server connection. Then pgjdbc uses no server-prepared statements ({@code prepareThreshold=0},
+     * unless set explicitly, e.g. for PgBouncer 1.21+ with {@code max_prepared_statements}), and the session reset
+     * is {@link SessionReset#JDBC}: the open transaction is still rolled back on return, but a session-wide reset
+     * would reach some server connection, not this one's next transaction. Session settings
+     * ({@code transactionIsolation}, {@code schema}, {@code connectionInitSql}, {@code sessionReset=full}) are refused
+     * at start for the same reason. {@link dev.berth.jdbc.tx.Database} works unchanged: it sets isolation and
+     * read-only inside each transaction. PgBouncer in session mode needs no profile.
+     *
+     * {@snippet :
+     * BerthDataSource db = BerthDataSource.builder()
+     *         .jdbcUrl("jdbc:postgresql://pgbouncer:6432/app")
+     *         .pgBouncerTransactionMode(true)
+     *         .build();
+     * }
+     *
+     * @param on whether connections go through a transaction pooler (default off)
+     */
+    public void setPgBouncerTransactionMode(boolean on) { set("pgBouncerTransactionMode", s -> s.pgBouncerTransactionMode = on); }
+    /** @return whether the PgBouncer transaction-mode profile is on */
+    public boolean isPgBouncerTransactionMode() { return get(s -> s.pgBouncerTransactionMode); }
 
     /** @param properties pgjdbc connection properties ({@code sslmode}, {@code ApplicationName}, ...), copied */
     public void setDataSourceProperties(Properties properties) {

@@ -70,6 +70,10 @@ public final class BerthDataSourceBuilder {
     public BerthDataSourceBuilder schema(String schema) { target().setSchema(schema); return this; }
     /** @param sql see {@link BerthDataSource#setConnectionInitSql}; @return this builder */
     public BerthDataSourceBuilder connectionInitSql(String sql) { target().setConnectionInitSql(sql); return this; }
+    /** @param mode see {@link BerthDataSource#setSessionReset}; @return this builder */
+    public BerthDataSourceBuilder sessionReset(SessionReset mode) { target().setSessionReset(mode); return this; }
+    /** @param on see {@link BerthDataSource#setPgBouncerTransactionMode}; @return this builder */
+    public BerthDataSourceBuilder pgBouncerTransactionMode(boolean on) { target().setPgBouncerTransactionMode(on); return this; }
     /** @param properties see {@link BerthDataSource#setDataSourceProperties}; @return this builder */
     public BerthDataSourceBuilder dataSourceProperties(Properties properties) { target().setDataSourceProperties(properties); return this; }
     /** @param name a pgjdbc property; @param value its value; @return this builder */

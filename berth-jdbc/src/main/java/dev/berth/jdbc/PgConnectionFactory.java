@@ -46,6 +46,11 @@ final class PgConnectionFactory implements ResourceFactory<PhysicalConnection> {
         // blocked on a server that accepts and never answers until the socket closes (FaultProxyPostgresTest).
         defaultProperty("connectTimeout", Long.toString((settings.createTimeout + 999) / 1000));
         defaultProperty("tcpKeepAlive", "true");
+        if (settings.pgBouncerTransactionMode) {
+            // a server-prepared statement lives on one server connection, and the next execution may reach another
+            // ("prepared statement S_1 does not exist"); pgjdbc's unnamed statements live only until the Sync
+            defaultProperty("prepareThreshold", "0");
+        }
     }
 
     private void defaultProperty(String name, String value) {
@@ -73,7 +78,8 @@ final class PgConnectionFactory implements ResourceFactory<PhysicalConnection> {
                         + "; use jdbc:postgresql://host:5432/db or postgres://user:password@host:5432/db", "08001");
             }
             configure(connection);
-            return new PhysicalConnection(connection.unwrap(BaseConnection.class), settings.autoCommit);
+            return new PhysicalConnection(connection.unwrap(BaseConnection.class), settings.autoCommit,
+                    settings.effectiveSessionReset(), settings.connectionInitSql);
         } catch (SQLException | RuntimeException e) {
             closeQuietly(connection, e);
             Throwable clean = secrets.scrub(e);

@@ -1,16 +1,18 @@
 package dev.berth.jdbc;
 
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import org.postgresql.core.BaseConnection;
+import org.postgresql.core.BaseStatement;
+import org.postgresql.core.QueryExecutor;
 import org.postgresql.core.TransactionState;
 
 /**
  * One pooled pgjdbc connection and what berth knows about its session state. The defaults are the
  * configured (or, where nothing was configured, the server's initial) values; the current values follow
- * the borrower's setters. {@link #reset()} restores only what differs, so returning an untouched
- * connection costs no round trip.
+ * the borrower's setters. {@link #reset} restores what differs and, in {@link SessionReset#FULL}, whatever raw
+ * SQL may have changed, in one round trip ({@link SessionSql}). The caller skips it for a connection the borrower
+ * never touched.
  *
  * <p>Used by one borrower at a time (the pool's promise); not thread-safe.
  */
@@ -27,6 +29,8 @@ final class PhysicalConnection {
     /** When the connection was ready ({@link System#nanoTime()}): tells failures of an incident from later news. */
     private final long createdNanos;
     private final FatalErrorRule.ServerMode serverModeWhenOpened;
+    /** The full reset and the restore of this connection's opening state, as one batch; {@code null} in JDBC mode. */
+    private final String fullReset;
 
     private boolean autoCommit;
     private boolean readOnly;
@@ -35,15 +39,26 @@ final class PhysicalConnection {
     private boolean catalogDirty;
     private boolean networkTimeoutDirty;
 
-    /**
-     * Takes the connection's current settings as its defaults, then switches to the configured autocommit
-     * mode (last, so that reading the defaults opens no transaction).
-     */
+    /** A connection reset as HikariCP does (tests of the JDBC-only path). */
     PhysicalConnection(BaseConnection connection, boolean autoCommit) throws SQLException {
+        this(connection, autoCommit, SessionReset.JDBC, null);
+    }
+
+    /**
+     * Takes the connection's current settings as its defaults (for the full reset: every setting this session
+     * made, after configuration and {@code connectionInitSql}), then switches to the configured autocommit
+     * mode (last, so that reading the defaults opens no transaction).
+     *
+     * @param initSql the data source's {@code connectionInitSql}, run again by the full reset; may be {@code null}
+     */
+    PhysicalConnection(BaseConnection connection, boolean autoCommit, SessionReset mode, String initSql) throws SQLException {
         this.connection = connection;
         this.defaultReadOnly = connection.isReadOnly();
         this.defaultIsolation = connection.getTransactionIsolation();
-        this.defaultSearchPath = searchPath(connection);
+        SessionSql.Opening opening = SessionSql.opening(connection);
+        this.defaultSearchPath = opening.searchPath();
+        this.fullReset = mode == SessionReset.FULL
+                ? SessionSql.fullReset(opening.sessionSettings(), initSql, connection.getStandardConformingStrings()) : null;
         this.defaultCatalog = connection.getCatalog();
         this.defaultNetworkTimeout = connection.getNetworkTimeout();
         connection.setAutoCommit(autoCommit);
@@ -55,12 +70,9 @@ final class PhysicalConnection {
         this.serverModeWhenOpened = serverMode();
     }
 
-    private static String searchPath(BaseConnection connection) throws SQLException {
-        try (Statement statement = connection.createStatement();
-             ResultSet rs = statement.executeQuery("SHOW search_path")) {
-            rs.next();
-            return rs.getString(1);
-        }
+    /** @return whether returns reset everything, also what raw SQL changed ({@link SessionReset#FULL}) */
+    boolean resetsFully() {
+        return fullReset != null;
     }
 
     /** @return the pgjdbc connection */
@@ -129,12 +141,15 @@ final class PhysicalConnection {
     }
 
     /**
-     * Brings the session back to the defaults: rolls back an open or failed transaction, then restores
-     * whatever the borrower changed, and clears warnings.
+     * Brings the session back to the defaults: rolls back an open or failed transaction, then (in the full mode)
+     * resets the whole session and restores its opening state in one round trip, then restores whatever the
+     * borrower changed through JDBC that is still different, and clears warnings.
      *
+     * @param deallocate drop every prepared statement as well (the borrower may have made some by hand); pgjdbc
+     *     notices {@code DEALLOCATE ALL} and prepares its own statements again when next used
      * @throws SQLException when the connection cannot be cleaned; the caller destroys it then
      */
-    void reset() throws SQLException {
+    void reset(boolean deallocate) throws SQLException {
         if (connection.getTransactionState() != TransactionState.IDLE) {
             if (autoCommit) {
                 // a transaction begun with an explicit BEGIN statement; pgjdbc refuses rollback() in autocommit
@@ -144,6 +159,17 @@ final class PhysicalConnection {
             } else {
                 connection.rollback();
             }
+        }
+        if (fullReset != null) {
+            try (Statement statement = connection.createStatement()) {
+                // no BEGIN even when autocommit is off: the batch runs as one implicit transaction and leaves none open
+                ((BaseStatement) statement).executeWithFlags(deallocate ? SessionSql.DEALLOCATE_ALL + fullReset : fullReset,
+                        QueryExecutor.QUERY_SUPPRESS_BEGIN);
+            }
+            connection.getQueryExecutor().getNotifications(); // received before UNLISTEN: not for the next borrower
+            // the batch brought isolation and search_path back with every other setting
+            isolation = defaultIsolation;
+            schemaDirty = false;
         }
         if (autoCommit != defaultAutoCommit) {
             setAutoCommit(defaultAutoCommit);

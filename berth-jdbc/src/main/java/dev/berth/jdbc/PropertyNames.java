@@ -38,6 +38,8 @@ final class PropertyNames {
             Map.entry("transactionIsolation", BerthDataSource::setTransactionIsolation),
             Map.entry("schema", BerthDataSource::setSchema),
             Map.entry("connectionInitSql", BerthDataSource::setConnectionInitSql),
+            Map.entry("sessionReset", (ds, v) -> ds.setSessionReset(SessionReset.parse(v))),
+            Map.entry("pgBouncerTransactionMode", (ds, v) -> ds.setPgBouncerTransactionMode(toBoolean("pgBouncerTransactionMode", v))),
             Map.entry("fatalErrorRuleClassName", BerthDataSource::setFatalErrorRuleClassName),
             Map.entry("credentialsProviderClassName", BerthDataSource::setCredentialsProviderClassName),
             Map.entry("driverClassName", BerthDataSource::setDriverClassName)));

@@ -60,6 +60,10 @@ final class Settings implements Cloneable {
     String transactionIsolation;
     String schema;
     String connectionInitSql;
+    /** {@code null}: the default, {@link SessionReset#FULL}, or {@link SessionReset#JDBC} behind a transaction pooler. */
+    SessionReset sessionReset;
+    /** The URL reaches PostgreSQL through PgBouncer in transaction pooling mode (or a pooler like it). */
+    boolean pgBouncerTransactionMode;
     Properties dataSourceProperties = new Properties();
 
     void jdbcUrl(String url) {
@@ -120,8 +124,40 @@ final class Settings implements Cloneable {
         return transactionIsolation == null ? null : ISOLATIONS.get(transactionIsolation);
     }
 
+    /** @return the session reset in force: the configured one, or the default for the profile */
+    SessionReset effectiveSessionReset() {
+        if (sessionReset != null) {
+            return sessionReset;
+        }
+        return pgBouncerTransactionMode ? SessionReset.JDBC : SessionReset.FULL;
+    }
+
+    /**
+     * Settings that cannot hold behind a transaction pooler: each transaction may run on another server connection,
+     * so whatever a connection sets for its session reaches one of PgBouncer's server connections, and through it
+     * other clients, but not this connection's later transactions.
+     */
+    private void checkPgBouncerTransactionMode() {
+        if (!pgBouncerTransactionMode) {
+            return;
+        }
+        String conflict = sessionReset == SessionReset.FULL ? "sessionReset is full"
+                : transactionIsolation != null ? "transactionIsolation is " + transactionIsolation
+                : schema != null ? "schema is \"" + schema + "\""
+                : connectionInitSql != null ? "connectionInitSql is set"
+                : null;
+        if (conflict != null) {
+            throw new IllegalArgumentException(conflict + " but pgBouncerTransactionMode is on: behind PgBouncer in"
+                    + " transaction mode a session setting reaches whichever server connection ran it, not this connection's"
+                    + " next transaction. Set it for the role or database instead (ALTER ROLE app SET search_path = ...,"
+                    + " ALTER ROLE app SET default_transaction_isolation = ...), per transaction (Database's isolation,"
+                    + " SET LOCAL), or turn pgBouncerTransactionMode off");
+        }
+    }
+
     /** Checks the settings that depend on each other; setters checked the others. */
     void validate() {
+        checkPgBouncerTransactionMode();
         if (jdbcUrl == null && dataSource == null) {
             PostgresUrl.parse(null); // throws the "jdbcUrl is missing" message
         }
@@ -200,6 +236,8 @@ final class Settings implements Cloneable {
                 + ", transactionIsolation=" + (transactionIsolation == null ? "<server default>" : transactionIsolation)
                 + ", schema=" + (schema == null ? "<server default>" : schema)
                 + ", connectionInitSql=" + (connectionInitSql == null ? "<none>" : "\"" + secrets().mask(connectionInitSql) + "\"")
+                + ", sessionReset=" + effectiveSessionReset().name().toLowerCase(Locale.ROOT)
+                + ", pgBouncerTransactionMode=" + pgBouncerTransactionMode
                 + ", dataSourceProperties=" + dataSourceProperties.stringPropertyNames().stream().sorted()
                         .map(k -> k + "=" + (k.toLowerCase(Locale.ROOT).contains("password") ? "<masked>" : dataSourceProperties.getProperty(k)))
                         .toList();

@@ -10,7 +10,8 @@ import java.sql.Statement;
 /**
  * A statement handed out by a {@link PooledConnection}: forwards every call to pgjdbc's statement, tells
  * the connection when it is closed (so the connection closes the ones left open on return), reports
- * connection loss to it, and answers {@code getConnection()} with the pooled connection, not the physical one.
+ * connection loss to it, shows it the SQL run through {@code execute*} and {@code addBatch} (for the full session
+ * reset), and answers {@code getConnection()} with the pooled connection, not the physical one.
  * A dynamic proxy: statements run network round trips, so reflection costs nothing measurable here.
  */
 final class TrackedStatement implements InvocationHandler {
@@ -70,6 +71,11 @@ final class TrackedStatement implements InvocationHandler {
             case "toString" -> {
                 if (method.getParameterCount() == 0) {
                     return "pooled " + delegate;
+                }
+            }
+            case "execute", "executeQuery", "executeUpdate", "executeLargeUpdate", "addBatch" -> {
+                if (args != null && args.length > 0 && args[0] instanceof String sql) {
+                    owner.sawSql(sql);
                 }
             }
             default -> { }

@@ -308,4 +308,57 @@ class BerthDataSourceSettingsTest {
         assertThatThrownBy(ds::getConnection).isInstanceOf(SQLNonTransientConnectionException.class)
                 .hasMessageContaining("is closed");
     }
+
+    @Test
+    void sessionResetComesFromPropertiesAndABadValueNamesTheChoices() {
+        Properties p = new Properties();
+        p.setProperty("jdbcUrl", URL);
+        p.setProperty("sessionReset", "JDBC");
+        assertThat(new BerthDataSource(p).getSessionReset()).isEqualTo(SessionReset.JDBC);
+
+        p.setProperty("sessionReset", "discard");
+        assertThatThrownBy(() -> new BerthDataSource(p))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("sessionReset is \"discard\" but must be full")
+                .hasMessageContaining("or jdbc");
+    }
+
+    @Test
+    void thePgBouncerProfileTurnsOffServerPreparedStatementsAndTheFullReset() {
+        Properties p = new Properties();
+        p.setProperty("jdbcUrl", URL);
+        p.setProperty("pgBouncerTransactionMode", "true");
+        BerthDataSource ds = new BerthDataSource(p);
+
+        assertThat(ds.isPgBouncerTransactionMode()).isTrue();
+        assertThat(ds.getSessionReset()).isEqualTo(SessionReset.JDBC);
+        assertThat(new PgConnectionFactory(ds.validatedSettings()).driverProperties().getProperty("prepareThreshold")).isEqualTo("0");
+        assertThat(new PgConnectionFactory(BerthDataSource.builder().jdbcUrl(URL).build().validatedSettings())
+                .driverProperties().getProperty("prepareThreshold")).as("without the profile: pgjdbc's default").isNull();
+    }
+
+    @Test
+    void thePgBouncerProfileLeavesAnExplicitPrepareThresholdAlone() {
+        BerthDataSource ds = BerthDataSource.builder().jdbcUrl(URL).pgBouncerTransactionMode(true)
+                .dataSourceProperty("prepareThreshold", "5").build(); // PgBouncer 1.21+ with max_prepared_statements
+
+        assertThat(new PgConnectionFactory(ds.validatedSettings()).driverProperties().getProperty("prepareThreshold")).isEqualTo("5");
+    }
+
+    @Test
+    void sessionSettingsBehindAPgBouncerInTransactionModeFailAtBuildSayingWhatToDo() {
+        assertThatThrownBy(() -> BerthDataSource.builder().jdbcUrl(URL).pgBouncerTransactionMode(true).schema("app").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("schema is \"app\" but pgBouncerTransactionMode is on")
+                .hasMessageContaining("ALTER ROLE app SET search_path");
+        assertThatThrownBy(() -> BerthDataSource.builder().jdbcUrl(URL).pgBouncerTransactionMode(true)
+                .sessionReset(SessionReset.FULL).build())
+                .hasMessageStartingWith("sessionReset is full but pgBouncerTransactionMode is on");
+        assertThatThrownBy(() -> BerthDataSource.builder().jdbcUrl(URL).pgBouncerTransactionMode(true)
+                .transactionIsolation("TRANSACTION_SERIALIZABLE").build())
+                .hasMessageStartingWith("transactionIsolation is TRANSACTION_SERIALIZABLE but pgBouncerTransactionMode is on");
+        assertThatThrownBy(() -> BerthDataSource.builder().jdbcUrl(URL).pgBouncerTransactionMode(true)
+                .connectionInitSql("SET work_mem = '64MB'").build())
+                .hasMessageStartingWith("connectionInitSql is set but pgBouncerTransactionMode is on");
+    }
 }

@@ -179,16 +179,51 @@ class PooledConnectionTest {
 
     @Test
     void anUntouchedConnectionIsReturnedWithoutARoundTrip() throws SQLException {
-        Connection c = new PooledConnection(new TestLease(physical));
-        try (Statement s = c.createStatement()) {
-            s.execute("select 'last words'");
+        try (Statement s = physical.connection().createStatement()) {
+            s.execute("select 'last words'"); // before the borrow, on the raw connection
         }
         String before = lastQueryOf(backendPid());
+        Connection c = new PooledConnection(new TestLease(physical));
 
         c.close();
 
         assertThat(before).startsWith("select 'last words'");
         assertThat(lastQueryOf(backendPid())).isEqualTo(before);
+    }
+
+    @Test
+    void withTheJdbcResetAConnectionUsedWithoutChangesIsReturnedWithoutARoundTrip() throws SQLException {
+        Settings settings = settings();
+        settings.sessionReset = SessionReset.JDBC;
+        PhysicalConnection jdbcOnly = factory(settings).create();
+        try {
+            int pid = jdbcOnly.connection().getQueryExecutor().getBackendPID();
+            Connection c = new PooledConnection(new TestLease(jdbcOnly));
+            try (Statement s = c.createStatement()) {
+                s.execute("select 'last words'");
+            }
+            String before = lastQueryOf(pid);
+
+            c.close();
+
+            assertThat(before).startsWith("select 'last words'");
+            assertThat(lastQueryOf(pid)).isEqualTo(before);
+        } finally {
+            jdbcOnly.close();
+        }
+    }
+
+    @Test
+    void aUsedConnectionIsResetFullyDownToItsOpeningSettings() throws SQLException {
+        Connection c = new PooledConnection(new TestLease(physical));
+        try (Statement s = c.createStatement()) {
+            s.execute("select 'last words'");
+        }
+
+        c.close();
+
+        // the batch's last statement releases advisory locks and restores what pgjdbc set when it connected (application_name, by SET)
+        assertThat(lastQueryOf(backendPid())).contains("pg_catalog.set_config('application_name', 'wrapper-test', false)");
     }
 
     @Test

@@ -56,7 +56,12 @@ class BankTransferTest {
     void openBank() throws SQLException {
         execute("create table " + table + " (id int primary key, balance bigint not null)",
                 "insert into " + table + " select g, " + OPENING_BALANCE + " from generate_series(0, " + (ACCOUNTS - 1) + ") g");
-        dataSource = TestDatabases.dataSource("bank", POOL_SIZE);
+        dataSource = openDataSource(POOL_SIZE);
+    }
+
+    /** @return the pool the bank runs on; {@link PgBouncerBankTransferTest} puts PgBouncer in between */
+    BerthDataSource openDataSource(int size) {
+        return TestDatabases.dataSource("bank", size);
     }
 
     @AfterEach
