@@ -18,7 +18,7 @@ import java.util.Objects;
  * } // the directory and everything in it are gone here
  * }
  *
- * <p>As a {@link Scope}, for {@code Scopes.using}: {@code TempDirectory.of("thumbnails-")} is not created until
+ * <p>As a {@link dev.berth.scope.Scope}, for {@code Scopes.using}: {@code TempDirectory.of("thumbnails-")} is not created until
  * {@link #enter()}. Deletion walks the tree without following symbolic links, so a link inside cannot make it
  * delete anything outside.
  *

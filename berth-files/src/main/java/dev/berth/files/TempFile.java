@@ -17,7 +17,7 @@ import java.util.Objects;
  * } // deleted here, whatever happened
  * }
  *
- * <p>As a {@link Scope}, for {@code Scopes.using}: {@code TempFile.of("upload-", ".bin")} is not created until
+ * <p>As a {@link dev.berth.scope.Scope}, for {@code Scopes.using}: {@code TempFile.of("upload-", ".bin")} is not created until
  * {@link #enter()}. Not thread-safe, like any scope: one caller enters and exits it; {@link #close()} is idempotent.
  */
 public final class TempFile extends TempScope {
